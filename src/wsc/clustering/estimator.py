@@ -1,0 +1,82 @@
+"""`RankOrderClustering`: rank-order links, connected components, automatic threshold."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wsc.clustering.quality import knn_graph, modularity
+from wsc.clustering.rank_order import (approximate_rank_order, exact_rank_order_clustering,
+                                       link_components)
+
+
+@dataclass
+class ThresholdCurve:
+    """The automatic-threshold search: index (uMQI) and cluster count per threshold."""
+
+    thresholds: np.ndarray
+    index: np.ndarray
+    n_clusters: np.ndarray
+
+
+def _candidate_thresholds(D: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """Distinct finite distances, thinned to at most n_thresholds quantiles."""
+    values = np.unique(D[np.isfinite(D)])
+    if values.size > n_thresholds:
+        values = np.unique(np.quantile(values, np.linspace(0, 1, n_thresholds)))
+    return values
+
+
+class RankOrderClustering:
+    """Rank-order clustering of the rows of X (approximate by default, exact for small n).
+
+    threshold: a number, or 'auto' to maximise the uMQI (kNN-graph modularity, see
+    `wsc.clustering.quality`) over candidate thresholds; the curve is kept in `curve_`.
+    n_top: neighbours per cluster considered by the exact variant's merging.
+    """
+
+    def __init__(self, n_neighbors: int = 50, threshold: float | str = "auto",
+                 method: str = "approximate", metric: str = "euclidean",
+                 n_thresholds: int = 48, n_top: int = 20, random_state: int = 0) -> None:
+        self.n_neighbors = n_neighbors
+        self.threshold = threshold
+        self.method = method
+        self.metric = metric
+        self.n_thresholds = n_thresholds
+        self.n_top = n_top
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray) -> "RankOrderClustering":
+        """Cluster X; sets labels_, n_clusters_, threshold_ and (when automatic) curve_."""
+        from wsc.graph.knn import kneighbors
+
+        X = np.asarray(X, dtype=np.float32)
+        k = min(self.n_neighbors, X.shape[0] - 1)
+        indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
+        if self.method == "approximate":
+            D = approximate_rank_order(indices)
+            partition = lambda t: link_components(indices, D, t)  # noqa: E731
+            candidates = _candidate_thresholds(D, self.n_thresholds)
+        elif self.method == "exact":
+            partition = lambda t: exact_rank_order_clustering(X, t, n_top=self.n_top)  # noqa: E731
+            candidates = np.geomspace(0.5, 4.0 * X.shape[0], self.n_thresholds)
+        else:
+            raise ValueError(f"method must be 'approximate' or 'exact', got {self.method!r}")
+        self.curve_ = None
+        if self.threshold == "auto":
+            graph = knn_graph(indices)
+            parts = [partition(t) for t in candidates]
+            index = np.array([modularity(graph, p) for p in parts])
+            counts = np.array([p.max() + 1 for p in parts])
+            best = int(np.argmax(index))
+            self.curve_ = ThresholdCurve(candidates, index, counts)
+            self.threshold_, labels = float(candidates[best]), parts[best]
+        else:
+            self.threshold_, labels = float(self.threshold), partition(float(self.threshold))
+        self.labels_ = labels
+        self.n_clusters_ = int(labels.max() + 1)
+        return self
+
+    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+        """Cluster X and return the cluster id of each row."""
+        return self.fit(X).labels_

@@ -1,0 +1,153 @@
+"""Rank-order distances: approximate (Otto, Wang, Jain 2018) and exact (Zhu, Wen, Sun 2011).
+
+Lists include the point itself at position 0, so a point's j-th nearest neighbour sits at
+position j and O_a(b) >= 1 for every other point b.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+# Memory budget (elements) of one block of the (rows, k, k+1) membership tensor.
+_BLOCK_ELEMENTS = 1 << 24
+
+
+def with_self(indices: np.ndarray) -> np.ndarray:
+    """Prepend each row's own index to its neighbour list: (n, k) -> (n, k+1)."""
+    n = indices.shape[0]
+    return np.hstack([np.arange(n, dtype=np.int64)[:, None], indices.astype(np.int64)])
+
+
+def _positions(lists: np.ndarray, rows: np.ndarray, values: np.ndarray,
+               sorted_flat: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Position of values[..] in lists[rows[..]] (-1 where absent), by one global search."""
+    n, width = lists.shape
+    keys = values + rows * n
+    found = np.searchsorted(sorted_flat, keys)
+    found = np.minimum(found, sorted_flat.size - 1)
+    hit = sorted_flat[found] == keys
+    col = found - rows * width
+    col = np.clip(col, 0, width - 1)
+    return np.where(hit, order[rows, col], -1)
+
+
+def approximate_rank_order(indices: np.ndarray) -> np.ndarray:
+    """Approximate rank-order distance D(a, b) for every b in a's top-k list, O(n k^2).
+
+    d(a, b) = number of a's first O_a(b) list entries absent from b's list;
+    D(a, b) = (d(a, b) + d(b, a)) / min(O_a(b), O_b(a)); inf where a is not in b's list.
+    Returns an (n, k) float64 array aligned with `indices`.
+    """
+    lists = with_self(indices)
+    n, width = lists.shape
+    k = width - 1
+    order = np.argsort(lists, axis=1, kind="stable")
+    sorted_rows = np.take_along_axis(lists, order, axis=1)
+    sorted_flat = (sorted_rows + np.arange(n, dtype=np.int64)[:, None] * n).ravel()
+
+    d_dir = np.empty((n, k), dtype=np.int64)     # d(a, b) for b = lists[a, p], p = 1..k
+    back = np.empty((n, k), dtype=np.int64)      # O_b(a), -1 when a is not in b's list
+    block = max(1, _BLOCK_ELEMENTS // (k * width))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        a_lists = lists[start:stop]                              # (m, k+1)
+        b = a_lists[:, 1:]                                       # (m, k)
+        values = np.broadcast_to(a_lists[:, None, :], (stop - start, k, width))
+        rows = np.broadcast_to(b[:, :, None], values.shape)
+        absent = _positions(lists, rows, values, sorted_flat, order) < 0
+        cum = np.cumsum(absent, axis=2)                          # absences among entries 0..i
+        p = np.arange(1, width)
+        d_dir[start:stop] = cum[:, p - 1, p - 1]                 # entries 0..p-1
+        back[start:stop] = _positions(lists, b, np.arange(start, stop)[:, None],
+                                      sorted_flat, order)
+    mutual = back > 0
+    b = lists[:, 1:]
+    p = np.broadcast_to(np.arange(1, width), (n, k))
+    d_rev = d_dir[b, np.maximum(back, 1) - 1]
+    D = np.full((n, k), np.inf)
+    D[mutual] = (d_dir[mutual] + d_rev[mutual]) / np.minimum(p[mutual], back[mutual])
+    return D
+
+
+def link_components(indices: np.ndarray, D: np.ndarray, threshold: float) -> np.ndarray:
+    """Connected components of the graph linking a to b wherever D(a, b) <= threshold."""
+    n, k = indices.shape
+    keep = D <= threshold
+    rows = np.repeat(np.arange(n), k)[keep.ravel()]
+    graph = sp.csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, indices[keep])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def _exact_rank_distance(dist: np.ndarray, n_top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zhu et al. rank-order distance from a full distance matrix, for each row's top n_top.
+
+    d(a, b) = sum_{i=0..O_a(b)} O_b(f_a(i)) over a's full ranking; D as in the approximate
+    form. Returns (top (m, t) indices, D (m, t)).
+    """
+    m = dist.shape[0]
+    d = dist.copy()
+    np.fill_diagonal(d, -np.inf)
+    ranking = np.argsort(d, axis=1, kind="stable")               # ranking[a, p]: p-th nearest
+    rank = np.empty_like(ranking)
+    np.put_along_axis(rank, ranking, np.arange(m)[None, :].repeat(m, 0), axis=1)
+    t = min(n_top, m - 1)
+    top = ranking[:, 1:t + 1]
+    D = np.empty((m, t))
+    for a in range(m):
+        b = top[a]                                               # (t,)
+        o_ab = rank[a, b]
+        o_ba = rank[b, a]
+        # d(a,b): ranks in b's list of a's entries 0..O_a(b).
+        cum_ab = np.cumsum(rank[b][:, ranking[a]], axis=1)       # (t, m)
+        d_ab = cum_ab[np.arange(t), o_ab]
+        cum_ba = np.cumsum(np.take_along_axis(rank[a][None, :].repeat(t, 0),
+                                              ranking[b], axis=1), axis=1)
+        d_ba = cum_ba[np.arange(t), o_ba]
+        D[a] = (d_ab + d_ba) / np.minimum(o_ab, o_ba)
+    return top, D
+
+
+def exact_rank_order_clustering(X: np.ndarray, threshold: float, n_top: int = 20,
+                                max_iter: int = 50) -> np.ndarray:
+    """Zhu, Wen, Sun (2011): iterative cluster-level rank-order merging, O(n^2) memory.
+
+    Clusters a and b (a's top n_top neighbours) merge when their rank-order distance is
+    below `threshold` and their normalised distance D^N = d(a,b) / phi(a,b) < 1, where
+    d is the closest-pair distance and phi the mean distance of the members of a and b to
+    their n_top nearest points; merges are transitive; repeat until nothing merges.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    sq = np.einsum("ij,ij->i", X, X)
+    point_dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0))
+    np.fill_diagonal(point_dist, 0.0)
+    t_pts = min(n_top, n - 1)
+    local = np.sort(point_dist, axis=1)[:, 1:t_pts + 1].mean(axis=1)
+    labels = np.arange(n)
+    cluster_dist = point_dist
+    for _ in range(max_iter):
+        m = cluster_dist.shape[0]
+        if m < 2:
+            break
+        top, D = _exact_rank_distance(cluster_dist, n_top)
+        size = np.bincount(labels, minlength=m)
+        local_sum = np.bincount(labels, weights=local, minlength=m)
+        rows = np.repeat(np.arange(m), top.shape[1])
+        cols = top.ravel()
+        phi = (local_sum[rows] + local_sum[cols]) / (size[rows] + size[cols])
+        normalised = cluster_dist[rows, cols] / np.maximum(phi, 1e-12)
+        merge = (D.ravel() < threshold) & (normalised < 1.0)
+        if not merge.any():
+            break
+        graph = sp.csr_matrix((np.ones(merge.sum()), (rows[merge], cols[merge])), shape=(m, m))
+        _, new = connected_components(graph, directed=False)
+        labels = new[labels]
+        # Closest-pair distance between merged clusters: min over the old clusters' rows/cols.
+        perm = np.argsort(new, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(new[perm]) != 0])
+        reduced = np.minimum.reduceat(cluster_dist[perm], starts, axis=0)
+        cluster_dist = np.minimum.reduceat(reduced[:, perm], starts, axis=1)
+        np.fill_diagonal(cluster_dist, 0.0)
+    return labels.astype(np.int64)
