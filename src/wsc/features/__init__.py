@@ -1,0 +1,1 @@
+"""Feature vectors of aligned faces, their standardisation/PCA, extraction and AU proxies."""
