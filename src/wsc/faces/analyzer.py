@@ -62,5 +62,6 @@ class FaceAnalyzer:
 
     def close(self) -> None:
         """Release the MediaPipe graphs."""
-        self.detector.close()
-        self.landmarker.close()
+        with _quiet_native_stderr():
+            self.detector.close()
+            self.landmarker.close()

