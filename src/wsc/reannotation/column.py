@@ -1,0 +1,76 @@
+"""Cleaning one label column: the paper's pipeline and the evidence pipeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from wsc.reannotation.evidence import crossfit_logistic_proba, held_out_vote, mixture_weights
+from wsc.reannotation.noise import clean_posterior, estimate_transition
+from wsc.reannotation.votes import cluster_majority, neighbour_proba
+
+
+@dataclass
+class ColumnResult:
+    """Per-row outcome for one column (codes index the column's classes; -1 = pruned)."""
+
+    codes: np.ndarray
+    confidence: np.ndarray
+    clusters: np.ndarray
+    kept: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+def embed(X: np.ndarray, groups: np.ndarray, wse_params: dict, random_state: int) -> np.ndarray:
+    """WSE embedding of X guided by integer groups (-1 = none), rows L2-normalised."""
+    from wsc.embedding.wse import WeaklySupervisedEmbedding
+
+    E = WeaklySupervisedEmbedding(random_state=random_state, **wse_params).fit_transform(X, groups)
+    return E / np.maximum(np.linalg.norm(E, axis=1, keepdims=True), 1e-12)
+
+
+def rank_order_clusters(E: np.ndarray, n_neighbors: int, threshold: float | str,
+                        random_state: int) -> tuple[np.ndarray, dict]:
+    """Approximate rank-order clusters of an embedding, with the threshold curve."""
+    from wsc.clustering.estimator import RankOrderClustering
+
+    roc = RankOrderClustering(n_neighbors=n_neighbors, threshold=threshold,
+                              random_state=random_state).fit(E)
+    return roc.labels_, {"threshold": roc.threshold_, "n_clusters": roc.n_clusters_,
+                         "curve": roc.curve_}
+
+
+def clean_paper(codes: np.ndarray, n_classes: int, clusters: np.ndarray, min_cluster_size: int,
+                min_majority: float) -> ColumnResult:
+    """Paper rule: cluster majority of the weak labels, tiny or split clusters pruned."""
+    labels, confidence, kept = cluster_majority(clusters, codes, n_classes, min_cluster_size,
+                                                min_majority)
+    return ColumnResult(labels, confidence, clusters, kept)
+
+
+def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: np.ndarray,
+                   folds: np.ndarray, feature_neighbors: np.ndarray, wse_neighbors: np.ndarray,
+                   vote_neighbors: int, min_confidence: float) -> ColumnResult:
+    """Pool held-out evidence sources, estimate the annotator's noise, keep confident posteriors.
+
+    Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), a
+    cross-fitted logistic regression and a neighbour vote in cross-fitted WSE embeddings;
+    pooled by held-out weak-label likelihood; the row's own weak label then enters
+    through the estimated noise matrix.
+    """
+    sources = {
+        "knn": neighbour_proba(feature_neighbors[:, :vote_neighbors], codes, n_classes),
+        "knn_wide": neighbour_proba(feature_neighbors, codes, n_classes),
+        "logistic": crossfit_logistic_proba(X, codes, n_classes, folds),
+        "wse_knn": held_out_vote(wse_neighbors, codes, n_classes, folds),
+    }
+    weights = mixture_weights(list(sources.values()), codes)
+    pooled = sum(w * p for w, p in zip(weights, sources.values()))
+    T = estimate_transition(pooled, codes)
+    posterior = clean_posterior(pooled, T, codes)
+    confidence = posterior.max(axis=1)
+    kept = confidence >= min_confidence
+    labels = np.where(kept, posterior.argmax(axis=1), -1)
+    info = {"weights": dict(zip(sources, np.round(weights, 3).tolist())), "transition": T,
+            "posterior": posterior}
+    return ColumnResult(labels, confidence, clusters, kept, info)

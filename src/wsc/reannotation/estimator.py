@@ -1,0 +1,160 @@
+"""`WSC`: the whole cleaner, scikit-learn style: fit(X, Y) -> cleaned labels per column."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from wsc.reannotation.column import (ColumnResult, clean_evidence, clean_paper, embed,
+                                     rank_order_clusters)
+from wsc.reannotation.evidence import crossfit_wse_neighbors, fold_ids
+from wsc.reannotation.votes import encode_labels
+
+MODES = ("evidence", "paper")
+GROUPINGS = ("per_label", "combinations")
+
+
+def auto_graph_neighbors(n: int) -> int:
+    """Graph k for the WSE when not given: about 1% of the rows, between 10 and 100."""
+    return int(np.clip(n // 100, 10, 100))
+
+
+def combination_groups(codes: np.ndarray) -> np.ndarray:
+    """One group per combination of the columns' weak labels; rows with an unknown join none."""
+    complete = (codes >= 0).all(axis=1)
+    groups = np.full(codes.shape[0], -1, dtype=np.int64)
+    if complete.any():
+        _, groups[complete] = np.unique(codes[complete], axis=0, return_inverse=True)
+    return groups
+
+
+class WSC:
+    """Weakly supervised clustering: clean noisy categorical labels (one or more columns).
+
+    mode 'evidence' (default): held-out neighbour/classifier/WSE evidence pooled per column,
+    the annotator's noise estimated without true labels, a row kept when its posterior
+    reaches min_confidence. mode 'paper': WSE -> rank-order clusters -> cluster majority
+    with pruning (min_cluster_size, min_majority). Both report the rank-order clusters of
+    the WSE embedding. groups: 'per_label' (one WSE per column) or 'combinations' (one WSE
+    whose groups are the combinations of all columns' weak labels).
+    Fitted: labels_ (cleaned values; NaN/None where pruned), confidence_, clusters_, kept_,
+    classes_ (per column), details_ (per column diagnostics).
+    """
+
+    def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
+                 n_neighbors: int | str = "auto", cluster_neighbors: int = 50,
+                 threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
+                 min_cluster_size: int = 3, min_majority: float = 0.5,
+                 min_confidence: float = 0.6, groups: str = "per_label",
+                 random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
+        self.mode = mode
+        self.n_components = n_components
+        self.lam = lam
+        self.n_neighbors = n_neighbors
+        self.cluster_neighbors = cluster_neighbors
+        self.threshold = threshold
+        self.vote_neighbors = vote_neighbors
+        self.n_folds = n_folds
+        self.min_cluster_size = min_cluster_size
+        self.min_majority = min_majority
+        self.min_confidence = min_confidence
+        self.groups = groups
+        self.random_state = random_state
+        self.progress = progress
+
+    def _say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+    def _check(self, X: np.ndarray, Y: np.ndarray) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.groups not in GROUPINGS:
+            raise ValueError(f"groups must be one of {GROUPINGS}, got {self.groups!r}")
+        if X.ndim != 2 or X.shape[0] != Y.shape[0]:
+            raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
+                             f"Y {Y.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X has NaN or infinite values")
+        needed = max(self.cluster_neighbors, 3 * self.vote_neighbors) + 1
+        if X.shape[0] <= min(needed, 31):
+            raise ValueError(f"need more than {min(needed, 31)} rows, got {X.shape[0]}")
+
+    def fit(self, X, Y) -> "WSC":
+        """Clean every column of Y (n,) or (n, m) given features X (n, d)."""
+        X = np.asarray(X, dtype=np.float32)
+        Y_in = np.asarray(Y, dtype=object)
+        Y2 = Y_in.reshape(-1, 1) if Y_in.ndim == 1 else Y_in
+        self._check(X, Y2)
+        n, m = Y2.shape
+        encoded = [encode_labels(Y2[:, j]) for j in range(m)]
+        codes = np.stack([c for c, _ in encoded], axis=1)
+        self.classes_ = [classes for _, classes in encoded]
+        k_graph = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
+        wse_params = dict(n_components=min(self.n_components, n - 1), lam=self.lam,
+                          n_neighbors=min(k_graph, n - 1))
+        k_cluster = min(self.cluster_neighbors, n - 1)
+        evidence = self.mode == "evidence"
+        shared_clusters = shared_wse = None
+        if evidence:
+            from wsc.graph.knn import kneighbors
+
+            folds = fold_ids(n, self.n_folds, self.random_state)
+            self._say("nearest neighbours in the features")
+            feature_neighbors, _ = kneighbors(X, min(3 * self.vote_neighbors, n - 1),
+                                              random_state=self.random_state)
+        if self.groups == "combinations":
+            groups = combination_groups(codes)
+            self._say("embedding with label-combination groups")
+            E = embed(X, groups, wse_params, self.random_state)
+            shared_clusters = rank_order_clusters(E, k_cluster, self.threshold, self.random_state)
+            if evidence:
+                self._say(f"held-out embeddings ({self.n_folds} folds)")
+                shared_wse = crossfit_wse_neighbors(X, groups, folds, self.vote_neighbors,
+                                                    wse_params, self.random_state)
+        results: list[ColumnResult] = []
+        for j in range(m):
+            n_classes = len(self.classes_[j])
+            self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
+            if shared_clusters is None:
+                E = embed(X, codes[:, j], wse_params, self.random_state)
+                clusters, cinfo = rank_order_clusters(E, k_cluster, self.threshold, self.random_state)
+            else:
+                clusters, cinfo = shared_clusters
+            if not evidence or n_classes < 2:
+                result = clean_paper(codes[:, j], n_classes, clusters, self.min_cluster_size,
+                                     self.min_majority)
+            else:
+                self._say(f"column {j + 1}/{m}: held-out evidence ({self.n_folds} folds)")
+                wse_neighbors = shared_wse if shared_wse is not None else crossfit_wse_neighbors(
+                    X, codes[:, j], folds, self.vote_neighbors, wse_params, self.random_state)
+                result = clean_evidence(X, codes[:, j], n_classes, clusters, folds,
+                                        feature_neighbors, wse_neighbors, self.vote_neighbors,
+                                        self.min_confidence)
+            result.info.update(cinfo)
+            results.append(result)
+        self._store(results, Y_in.ndim == 1)
+        return self
+
+    def _store(self, results: list[ColumnResult], one_column: bool) -> None:
+        """Fitted attributes from the per-column results, 1-D when Y was 1-D."""
+        columns = []
+        for result, classes in zip(results, self.classes_):
+            numeric = np.issubdtype(np.asarray(classes).dtype, np.number)
+            values = np.asarray(classes)[np.maximum(result.codes, 0)].astype(float if numeric else object)
+            values[result.codes < 0] = np.nan if numeric else None
+            columns.append(values)
+        self.labels_ = np.stack(columns, axis=1) if len({c.dtype for c in columns}) == 1 else \
+            np.stack([c.astype(object) for c in columns], axis=1)
+        self.label_codes_ = np.stack([r.codes for r in results], axis=1)
+        self.confidence_ = np.stack([r.confidence for r in results], axis=1)
+        self.clusters_ = np.stack([r.clusters for r in results], axis=1)
+        self.kept_ = np.stack([r.kept for r in results], axis=1)
+        self.details_ = [r.info for r in results]
+        if one_column:
+            for name in ("labels_", "label_codes_", "confidence_", "clusters_", "kept_"):
+                setattr(self, name, getattr(self, name)[:, 0])
+
+    def fit_transform(self, X, Y) -> np.ndarray:
+        """Fit and return the cleaned labels."""
+        return self.fit(X, Y).labels_
