@@ -1,0 +1,5 @@
+import sys
+
+from wsc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,115 @@
+"""`WeaklySupervisedEmbedding`: the weakly-supervised spectral embedding (WSE) estimator."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+
+from wsc.embedding.batch import random_init, solve_batch
+from wsc.embedding.blocks import LaplacianBlocks
+from wsc.embedding.groups import GroupScatter, encode_groups
+from wsc.embedding.stochastic import solve_stochastic
+from wsc.graph.affinity import isolated_points, knn_affinity
+from wsc.graph.laplacian import laplacian
+
+
+class WeaklySupervisedEmbedding(BaseEstimator):
+    """Embedding W (n x r, W^T W = I) minimising tr(W^T L W) + lam sum_g (m/(G n_g)) tr(W_g^T C_g W_g).
+
+    Small lam gives the plain spectral embedding of the kNN graph, large lam collapses
+    each weak-label group to a point; in between a group stays together only where
+    appearance agrees. X: features (n, d), a precomputed sparse affinity (n, n), or a
+    `LaplacianBlocks` store (stochastic solver). y: weak labels of any hashable type;
+    None, NaN and -1 join no group.
+    """
+
+    def __init__(self, n_components: int = 10, lam: float = 1.0, n_neighbors: int = 100,
+                 laplacian: str = "symmetric", symmetrize: str = "mutual",
+                 sigma: str | float = "local", metric: str = "euclidean",
+                 solver: str = "batch", max_iter: int = 1000, tol: float = 1e-5,
+                 momentum: bool = True, batch_fraction: float = 0.1, n_epochs: int = 100,
+                 random_state: int | None = 0) -> None:
+        self.n_components = n_components
+        self.lam = lam
+        self.n_neighbors = n_neighbors
+        self.laplacian = laplacian
+        self.symmetrize = symmetrize
+        self.sigma = sigma
+        self.metric = metric
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.momentum = momentum
+        self.batch_fraction = batch_fraction
+        self.n_epochs = n_epochs
+        self.random_state = random_state
+
+    def _graph(self, X) -> sp.csr_matrix | LaplacianBlocks:
+        """The Laplacian (or its block store) of the input."""
+        if isinstance(X, LaplacianBlocks):
+            return X
+        if sp.issparse(X):
+            if X.shape[0] != X.shape[1]:
+                raise ValueError(f"a sparse X must be a square affinity, got shape {X.shape}")
+            A = sp.csr_matrix(X, dtype=np.float64)
+            if not np.all(np.isfinite(A.data)) or (A.data < 0).any():
+                raise ValueError("the affinity has a negative, NaN or infinite weight")
+            A = sp.csr_matrix((A + A.T) * 0.5)
+            A.setdiag(0)
+            A.eliminate_zeros()
+        else:
+            X = np.asarray(X, dtype=np.float64)
+            if X.ndim != 2:
+                raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+            A = knn_affinity(X, self.n_neighbors, symmetrize=self.symmetrize, sigma=self.sigma,
+                             metric=self.metric, random_state=self.random_state or 0)
+        self.n_isolated_ = int(isolated_points(A).size)
+        self.affinity_ = A
+        return laplacian(A, self.laplacian)
+
+    def fit(self, X, y) -> "WeaklySupervisedEmbedding":
+        """Build the kNN graph of X and solve for the embedding guided by the weak labels y."""
+        n = X.n if isinstance(X, LaplacianBlocks) else X.shape[0]
+        y = np.asarray(y, dtype=object).ravel()
+        if y.shape[0] != n:
+            raise ValueError(f"X has {n} rows but y has {y.shape[0]} labels")
+        if not 1 <= self.n_components < n:
+            raise ValueError(f"n_components must be in [1, {n - 1}], got {self.n_components}")
+        if self.lam < 0:
+            raise ValueError(f"lam must be >= 0, got {self.lam}")
+        codes, self.classes_ = encode_groups(y)
+        if self.classes_.size == 0:
+            raise ValueError("all weak labels are missing: WSE needs at least two labelled groups")
+        if self.classes_.size < 2:
+            raise ValueError(f"the weak labels form a single group ({self.classes_[0]!r}); "
+                             "WSE needs at least two")
+        groups = GroupScatter(codes)
+        L = self._graph(X)
+        W0 = random_init(n, self.n_components, self.random_state)
+        if self.solver == "batch":
+            if isinstance(L, LaplacianBlocks):
+                L = L.to_matrix()
+            W, hist, n_iter = solve_batch(L, groups, W0, self.lam, max_iter=self.max_iter,
+                                          tol=self.tol, momentum=self.momentum)
+        elif self.solver == "stochastic":
+            blocks = L if isinstance(L, LaplacianBlocks) else LaplacianBlocks.from_matrix(L)
+            W, hist, n_iter = solve_stochastic(blocks, groups, W0, self.lam,
+                                               n_epochs=self.n_epochs,
+                                               batch_fraction=self.batch_fraction,
+                                               tol=self.tol, random_state=self.random_state)
+        else:
+            raise ValueError(f"solver must be 'batch' or 'stochastic', got {self.solver!r}")
+        if n_iter >= self.max_iter and self.solver == "batch":
+            warnings.warn(f"WSE stopped at max_iter={self.max_iter} before converging", stacklevel=2)
+        self.embedding_ = W
+        self.objective_ = hist.as_dict()
+        self.n_iter_ = n_iter
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit and return the embedding (n, n_components)."""
+        if y is None:
+            raise ValueError("WSE needs weak labels y")
+        return self.fit(X, y).embedding_

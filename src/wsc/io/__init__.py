@@ -1,0 +1,1 @@
+"""Reading and writing the project's files: feature stores, feature tables, label tables."""
