@@ -1,0 +1,111 @@
+"""`wsc clean`: clean the label columns of a table given per-row features."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from wsc.errors import InputError
+
+
+def _threshold(value: str) -> float | str:
+    """'auto' or a number."""
+    return value if value == "auto" else float(value)
+
+
+def _neighbors(value: str) -> int | str:
+    """'auto' or a positive integer."""
+    return value if value == "auto" else int(value)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `clean` subcommand."""
+    p = subparsers.add_parser(
+        "clean", help="clean noisy labels (AU columns or any categorical column)",
+        description="Clean noisy labels: every label column of --labels is re-annotated from "
+                    "the features of --features. Empty cells and 999 mean unknown.")
+    p.add_argument("--features", required=True,
+                   help=".npy (n x d, rows in label order), .csv/.parquet with an 'id' column, "
+                        "or a feature store folder")
+    p.add_argument("--labels", required=True,
+                   help=".csv with one or more label columns (and 'id' unless features are .npy)")
+    p.add_argument("--out", required=True, help="output .csv")
+    p.add_argument("--mode", choices=["evidence", "paper"], default="evidence",
+                   help="evidence (default, best measured) or paper (cluster majority vote)")
+    p.add_argument("--groups", choices=["per_label", "combinations"], default=None,
+                   help="WSE groups: one embedding per column or label combinations "
+                        "(default: the mode's measured best)")
+    p.add_argument("--lam", type=float, default=1.0, help="WSE label weight lambda (1.0)")
+    p.add_argument("--n-components", type=int, default=10, help="WSE dimensions r (10)")
+    p.add_argument("--neighbors", type=_neighbors, default="auto",
+                   help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 100)")
+    p.add_argument("--cluster-neighbors", type=int, default=50, help="rank-order list length (50)")
+    p.add_argument("--threshold", type=_threshold, default="auto",
+                   help="rank-order link threshold ('auto': maximise the uMQI)")
+    p.add_argument("--vote-neighbors", type=int, default=10, help="neighbours per vote (10)")
+    p.add_argument("--min-confidence", type=float, default=0.6,
+                   help="evidence mode: prune rows whose posterior is below this (0.6)")
+    p.add_argument("--min-cluster-size", type=int, default=3,
+                   help="paper mode: prune clusters with fewer known labels (3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=run)
+
+
+def load(features: str, labels: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Read and align the two files: (ids, label columns, X in label order, label values)."""
+    from wsc.io.tables import align, read_features, read_labels
+
+    feature_ids, X = read_features(features)
+    label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
+    ids, rows = align(feature_ids, label_ids, X.shape[0], features, labels)
+    return ids, columns, X[rows], values
+
+
+def summary(columns: list[str], values: np.ndarray, codes_in: list[np.ndarray],
+            model) -> list[str]:
+    """One line per column: changed (kept rows whose known label changed), pruned, coverage."""
+    lines = []
+    codes_out = model.label_codes_.reshape(len(values), -1)
+    kept = model.kept_.reshape(len(values), -1)
+    for j, col in enumerate(columns):
+        known = codes_in[j] >= 0
+        changed = int(np.sum(kept[:, j] & known & (codes_out[:, j] != codes_in[j])))
+        pruned = int(np.sum(~kept[:, j]))
+        lines.append(f"{col}: changed {changed}, pruned {pruned}, coverage {kept[:, j].mean():.3f}, "
+                     f"known before {known.mean():.3f}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read, clean, write, summarise."""
+    from wsc.io.tables import write_output
+    from wsc.reannotation import WSC
+    from wsc.reannotation.votes import encode_labels
+
+    start = time.time()
+    say = (lambda msg: None) if args.quiet else \
+        (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
+    say("reading files")
+    ids, columns, X, values = load(args.features, args.labels)
+    needed = max(args.cluster_neighbors, 3 * args.vote_neighbors) + 1
+    if X.shape[0] <= needed:
+        raise InputError(f"{X.shape[0]} rows is too few for {needed - 1} neighbours "
+                         f"(lower --cluster-neighbors / --vote-neighbors)", file=args.features)
+    model = WSC(mode=args.mode, n_components=args.n_components, lam=args.lam,
+                n_neighbors=args.neighbors, cluster_neighbors=args.cluster_neighbors,
+                threshold=args.threshold, vote_neighbors=args.vote_neighbors,
+                min_cluster_size=args.min_cluster_size, min_confidence=args.min_confidence,
+                random_state=args.seed, progress=say,
+                **({"groups": args.groups} if args.groups else {}))
+    model.fit(X, values)
+    say(f"writing {args.out}")
+    labels = np.asarray(model.labels_, dtype=object).reshape(len(ids), -1)
+    write_output(args.out, ids, columns, labels, model.confidence_.reshape(len(ids), -1),
+                 model.clusters_.reshape(len(ids), -1))
+    for line in summary(columns, values, [encode_labels(values[:, j])[0] for j in range(len(columns))],
+                        model):
+        print(line)
+    return 0

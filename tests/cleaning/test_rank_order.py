@@ -1,0 +1,82 @@
+"""Rank-order distances and clustering: hand-computed distances, reference loops, blobs."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from wsc.clustering import (RankOrderClustering, approximate_rank_order, knn_graph,
+                            link_components, modularity)
+
+
+def reference_rank_order(indices: np.ndarray) -> np.ndarray:
+    """Direct loop over the definition (lists with self at position 0)."""
+    n, k = indices.shape
+    lists = [[a] + list(indices[a]) for a in range(n)]
+    D = np.full((n, k), np.inf)
+    for a in range(n):
+        for p in range(1, k + 1):
+            b = lists[a][p]
+            if a not in lists[b]:
+                continue
+            q = lists[b].index(a)
+            d_ab = sum(x not in lists[b] for x in lists[a][:p])
+            d_ba = sum(x not in lists[a] for x in lists[b][:q])
+            D[a, p - 1] = (d_ab + d_ba) / min(p, q)
+    return D
+
+
+def test_hand_computed_example():
+    indices = np.array([[1, 2], [0, 2], [1, 3], [2, 0]])
+    expected = np.array([[0, np.inf], [0, 1], [1, 1], [1, np.inf]])
+    np.testing.assert_array_equal(approximate_rank_order(indices), expected)
+
+
+@pytest.mark.parametrize("k", [3, 8, 29])
+def test_vectorised_equals_reference(k):
+    rng = np.random.default_rng(k)
+    X = rng.normal(size=(30, 3))
+    d = np.linalg.norm(X[:, None] - X[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    indices = np.argsort(d, axis=1)[:, :k]
+    np.testing.assert_allclose(approximate_rank_order(indices), reference_rank_order(indices))
+
+
+def test_components_follow_threshold():
+    indices = np.array([[1, 2], [0, 2], [1, 3], [2, 0]])
+    D = approximate_rank_order(indices)
+    assert len(np.unique(link_components(indices, D, 0.5))) == 3
+    assert len(np.unique(link_components(indices, D, 1.0))) == 1
+
+
+def test_modularity_prefers_planted_partition():
+    X, y = make_blobs(200, centers=4, cluster_std=0.3, center_box=(-20, 20), random_state=1)
+    d = np.linalg.norm(X[:, None] - X[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    graph = knn_graph(np.argsort(d, axis=1)[:, :10])
+    assert modularity(graph, y) > modularity(graph, np.zeros(200, dtype=int)) + 0.5
+    assert modularity(graph, y) > modularity(graph, np.arange(200) % 8)
+
+
+@pytest.mark.parametrize("method", ["approximate", "exact"])
+def test_auto_threshold_finds_planted_blobs(method):
+    X, y = make_blobs(400, centers=5, cluster_std=0.5, center_box=(-20, 20), random_state=0)
+    model = RankOrderClustering(n_neighbors=20, method=method).fit(X)
+    assert model.n_clusters_ == 5
+    assert adjusted_rand_score(y, model.labels_) == 1.0
+    curve = model.curve_
+    assert curve.index.shape == curve.thresholds.shape == curve.n_clusters.shape
+    assert curve.index.max() == pytest.approx(curve.index[curve.thresholds == model.threshold_][0])
+
+
+def test_approximate_and_exact_agree_when_lists_cover_clusters():
+    X, _ = make_blobs(240, centers=4, cluster_std=0.4, center_box=(-20, 20), random_state=3)
+    a = RankOrderClustering(n_neighbors=80, method="approximate").fit_predict(X)
+    e = RankOrderClustering(n_neighbors=80, method="exact", n_top=80).fit_predict(X)
+    assert adjusted_rand_score(a, e) == 1.0
+
+
+def test_same_seed_same_output():
+    X, _ = make_blobs(300, centers=3, random_state=2)
+    a = RankOrderClustering(n_neighbors=15).fit_predict(X)
+    b = RankOrderClustering(n_neighbors=15).fit_predict(X)
+    np.testing.assert_array_equal(a, b)

@@ -1,0 +1,62 @@
+"""Majority votes with pruning and ties, label encoding, noise estimation."""
+import numpy as np
+
+from wsc.reannotation.noise import clean_posterior, estimate_transition
+from wsc.reannotation.votes import cluster_majority, encode_labels, neighbour_proba
+
+
+def test_encode_labels_unknowns():
+    codes, classes = encode_labels(np.array([1, 0, None, 999, "", np.nan, -1, 1], dtype=object))
+    np.testing.assert_array_equal(classes, [0, 1])
+    np.testing.assert_array_equal(codes, [1, 0, -1, -1, -1, -1, -1, 1])
+    codes, classes = encode_labels(np.array(["cat", "dog", None, "cat"], dtype=object))
+    assert list(classes) == ["cat", "dog"]
+    np.testing.assert_array_equal(codes, [0, 1, -1, 0])
+
+
+def test_majority_ties_and_pruning():
+    clusters = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 3])
+    codes = np.array([1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, -1])
+    labels, confidence, kept = cluster_majority(clusters, codes, 2, min_size=3)
+    # cluster 0: clear majority 1 (3 of 4); every member relabelled, the dissenter too
+    np.testing.assert_array_equal(labels[:4], [1, 1, 1, 1])
+    assert confidence[0] == 0.75
+    # cluster 1: 2-2 tie -> abstains; cluster 2: only 2 labels -> too small
+    assert not kept[4:10].any() and (labels[4:10] == -1).all()
+    # cluster 3: two known labels < min_size 3 -> pruned, the unknown member too
+    assert not kept[10:].any()
+    labels, _, kept = cluster_majority(clusters, codes, 2, min_size=2)
+    np.testing.assert_array_equal(labels[10:], [0, 0, 0])     # unknown member gets the label
+
+
+def test_min_majority():
+    clusters = np.zeros(10, dtype=int)
+    codes = np.array([1] * 6 + [0] * 4)
+    assert cluster_majority(clusters, codes, 2, min_majority=0.5)[2].all()
+    assert not cluster_majority(clusters, codes, 2, min_majority=0.7)[2].any()
+
+
+def test_neighbour_proba_excludes_unknown_and_smooths():
+    codes = np.array([0, 1, 1, -1])
+    P = neighbour_proba(np.array([[1, 2], [0, 3], [0, 1], [1, 2]]), codes, 2, smoothing=0.0)
+    np.testing.assert_allclose(P[0], [0, 1])
+    np.testing.assert_allclose(P[1], [1, 0])     # the unknown neighbour does not vote
+    np.testing.assert_allclose(neighbour_proba(np.array([[3, 3]]), codes, 2, smoothing=1.0)[0],
+                               [1 / 3, 2 / 3])
+
+
+def test_transition_recovered_and_posterior_uses_own_label():
+    rng = np.random.default_rng(0)
+    n = 20000
+    truth = rng.integers(0, 2, n)
+    T = np.array([[0.9, 0.1], [0.3, 0.7]])
+    weak = np.where(rng.random(n) < T[truth, 1], 1, 0)
+    p_true = np.where(truth[:, None] == np.arange(2), 0.97, 0.03)   # an informative x
+    p_weak = p_true @ T
+    T_hat = estimate_transition(p_weak, weak)
+    np.testing.assert_allclose(T_hat, T, atol=0.05)
+    post = clean_posterior(p_weak, T_hat, weak)
+    assert (post.argmax(1) == truth).mean() > 0.95
+    # uninformative x: the given label decides
+    flat = np.full((2, 2), 0.5)
+    np.testing.assert_array_equal(clean_posterior(flat, T, np.array([0, 1])).argmax(1), [0, 1])
