@@ -60,7 +60,7 @@ def load(features: str, labels: str) -> tuple[list[str], list[str], np.ndarray, 
 
     feature_ids, X = read_features(features)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
-    ids, rows = align(feature_ids, label_ids, X.shape[0], features, labels)
+    ids, rows = align(feature_ids, label_ids, X.shape[0], values.shape[0], features, labels)
     return ids, columns, X[rows], values
 
 

@@ -136,10 +136,9 @@ def read_labels(path: str | Path, require_id: bool) -> tuple[list[str] | None, l
 
 
 def align(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
-          features_path: str, labels_path: str) -> tuple[list[str], np.ndarray]:
+          n_labels: int, features_path: str, labels_path: str) -> tuple[list[str], np.ndarray]:
     """Output ids in label order and, for each label row, its feature row index."""
     if feature_ids is None:
-        n_labels = len(label_ids) if label_ids is not None else n_features
         if n_labels != n_features:
             raise InputError(f"has {n_labels} label rows but the features have {n_features} rows",
                              file=labels_path)
