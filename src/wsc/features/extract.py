@@ -189,7 +189,12 @@ def _results(chunks: list[list[Item]], settings: Settings, processes: int,
     import multiprocessing as mp
     from functools import partial
 
-    with mp.get_context("spawn").Pool(processes) as pool:
+    # workers fork from one server process that has done the slow imports once
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["wsc.features.extract", "wsc.faces.analyzer"])
+    with ctx.Pool(processes) as pool:
         yield from pool.imap_unordered(partial(process_chunk, settings=settings), chunks)
 
 
