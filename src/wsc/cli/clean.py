@@ -34,9 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output .csv")
     p.add_argument("--mode", choices=["evidence", "paper"], default="evidence",
                    help="evidence (default, best measured) or paper (cluster majority vote)")
-    p.add_argument("--groups", choices=["per_label", "combinations"], default=None,
-                   help="WSE groups: one embedding per column or label combinations "
-                        "(default: the mode's measured best)")
+    p.add_argument("--groups", choices=["auto", "per_label", "combinations"], default="auto",
+                   help="WSE groups: one embedding per column, or label combinations "
+                        "('auto': combinations in evidence mode, per_label in paper mode)")
     p.add_argument("--lam", type=float, default=1.0, help="WSE label weight lambda (1.0)")
     p.add_argument("--n-components", type=int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--vote-neighbors", type=int, default=10, help="neighbours per vote (10)")
     p.add_argument("--min-confidence", type=float, default=0.6,
                    help="evidence mode: prune rows whose posterior is below this (0.6)")
+    p.add_argument("--min-coverage", type=float, default=0.95,
+                   help="evidence mode: never prune more than 1 - this share of rows (0.95)")
     p.add_argument("--min-cluster-size", type=int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
@@ -98,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
                 n_neighbors=args.neighbors, cluster_neighbors=args.cluster_neighbors,
                 threshold=args.threshold, vote_neighbors=args.vote_neighbors,
                 min_cluster_size=args.min_cluster_size, min_confidence=args.min_confidence,
-                random_state=args.seed, progress=say,
-                **({"groups": args.groups} if args.groups else {}))
+                min_coverage=args.min_coverage, groups=args.groups, random_state=args.seed,
+                progress=say)
     model.fit(X, values)
     say(f"writing {args.out}")
     labels = np.asarray(model.labels_, dtype=object).reshape(len(ids), -1)

@@ -48,15 +48,27 @@ def clean_paper(codes: np.ndarray, n_classes: int, clusters: np.ndarray, min_clu
     return ColumnResult(labels, confidence, clusters, kept)
 
 
+def keep_confident(confidence: np.ndarray, min_confidence: float,
+                   min_coverage: float) -> np.ndarray:
+    """Keep rows at or above min_confidence; if that keeps under min_coverage of the rows,
+    keep the most confident min_coverage share instead (ties kept together)."""
+    kept = confidence >= min_confidence
+    if kept.mean() < min_coverage:
+        cutoff = np.quantile(confidence, 1.0 - min_coverage, method="lower")
+        kept = confidence >= cutoff
+    return kept
+
+
 def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: np.ndarray,
                    folds: np.ndarray, feature_neighbors: np.ndarray, wse_neighbors: np.ndarray,
-                   vote_neighbors: int, min_confidence: float) -> ColumnResult:
+                   vote_neighbors: int, min_confidence: float, min_coverage: float) -> ColumnResult:
     """Pool held-out evidence sources, estimate the annotator's noise, keep confident posteriors.
 
     Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), a
     cross-fitted logistic regression and a neighbour vote in cross-fitted WSE embeddings;
     pooled by held-out weak-label likelihood; the row's own weak label then enters
-    through the estimated noise matrix.
+    through the estimated noise matrix. Rows whose posterior is below min_confidence are
+    pruned, least confident first, but never more than a (1 - min_coverage) share.
     """
     sources = {
         "knn": neighbour_proba(feature_neighbors[:, :vote_neighbors], codes, n_classes),
@@ -69,7 +81,7 @@ def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: n
     T = estimate_transition(pooled, codes)
     posterior = clean_posterior(pooled, T, codes)
     confidence = posterior.max(axis=1)
-    kept = confidence >= min_confidence
+    kept = keep_confident(confidence, min_confidence, min_coverage)
     labels = np.where(kept, posterior.argmax(axis=1), -1)
     info = {"weights": dict(zip(sources, np.round(weights, 3).tolist())), "transition": T,
             "posterior": posterior}

@@ -11,7 +11,7 @@ from wsc.reannotation.evidence import crossfit_wse_neighbors, fold_ids
 from wsc.reannotation.votes import encode_labels
 
 MODES = ("evidence", "paper")
-GROUPINGS = ("per_label", "combinations")
+GROUPINGS = ("auto", "per_label", "combinations")
 
 
 def auto_graph_neighbors(n: int) -> int:
@@ -33,10 +33,12 @@ class WSC:
 
     mode 'evidence' (default): held-out neighbour/classifier/WSE evidence pooled per column,
     the annotator's noise estimated without true labels, a row kept when its posterior
-    reaches min_confidence. mode 'paper': WSE -> rank-order clusters -> cluster majority
-    with pruning (min_cluster_size, min_majority). Both report the rank-order clusters of
-    the WSE embedding. groups: 'per_label' (one WSE per column) or 'combinations' (one WSE
-    whose groups are the combinations of all columns' weak labels).
+    reaches min_confidence (pruning at most 1 - min_coverage of the rows). mode 'paper':
+    WSE -> rank-order clusters -> cluster majority with pruning (min_cluster_size,
+    min_majority). Both report the rank-order clusters of the WSE embedding. groups:
+    'per_label' (one WSE per column), 'combinations' (one WSE whose groups are the
+    combinations of all columns' weak labels) or 'auto' (combinations in evidence mode,
+    per_label in paper mode: the measured choices, see docs/cleaning.md).
     Fitted: labels_ (cleaned values; NaN/None where pruned), confidence_, clusters_, kept_,
     classes_ (per column), details_ (per column diagnostics).
     """
@@ -45,7 +47,7 @@ class WSC:
                  n_neighbors: int | str = "auto", cluster_neighbors: int = 50,
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
                  min_cluster_size: int = 3, min_majority: float = 0.5,
-                 min_confidence: float = 0.6, groups: str = "per_label",
+                 min_confidence: float = 0.6, min_coverage: float = 0.95, groups: str = "auto",
                  random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
         self.mode = mode
         self.n_components = n_components
@@ -58,6 +60,7 @@ class WSC:
         self.min_cluster_size = min_cluster_size
         self.min_majority = min_majority
         self.min_confidence = min_confidence
+        self.min_coverage = min_coverage
         self.groups = groups
         self.random_state = random_state
         self.progress = progress
@@ -103,7 +106,9 @@ class WSC:
             self._say("nearest neighbours in the features")
             feature_neighbors, _ = kneighbors(X, min(3 * self.vote_neighbors, n - 1),
                                               random_state=self.random_state)
-        if self.groups == "combinations":
+        grouping = self.groups if self.groups != "auto" else \
+            ("combinations" if evidence else "per_label")
+        if grouping == "combinations":
             groups = combination_groups(codes)
             self._say("embedding with label-combination groups")
             E = embed(X, groups, wse_params, self.random_state)
@@ -130,7 +135,7 @@ class WSC:
                     X, codes[:, j], folds, self.vote_neighbors, wse_params, self.random_state)
                 result = clean_evidence(X, codes[:, j], n_classes, clusters, folds,
                                         feature_neighbors, wse_neighbors, self.vote_neighbors,
-                                        self.min_confidence)
+                                        self.min_confidence, self.min_coverage)
             result.info.update(cinfo)
             results.append(result)
         self._store(results, Y_in.ndim == 1)
