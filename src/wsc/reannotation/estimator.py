@@ -120,8 +120,8 @@ class WSC:
         results: list[ColumnResult] = []
         for j in range(m):
             n_classes = len(self.classes_[j])
-            self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
             if shared_clusters is None:
+                self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
                 E = embed(X, codes[:, j], wse_params, self.random_state)
                 clusters, cinfo = rank_order_clusters(E, k_cluster, self.threshold, self.random_state)
             else:
