@@ -182,6 +182,7 @@ def _results(chunks: list[list[Item]], settings: Settings, processes: int,
             for future in as_completed(futures):
                 yield future.result()
         return
+    processes = min(processes, len(chunks))
     if processes <= 1:
         for chunk in chunks:
             yield process_chunk(chunk, settings)
