@@ -1,0 +1,23 @@
+"""Platt scaling: a logistic map from held-out classifier scores to probabilities."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+
+
+class PlattCalibrator:
+    """P(y = 1 | score) = sigmoid(a * score + b), fitted on out-of-fold scores.
+
+    Fitted on unweighted labels, so probabilities reflect the real class frequencies even
+    when the underlying classifier was trained with balanced class weights."""
+
+    def fit(self, scores: np.ndarray, y: np.ndarray) -> "PlattCalibrator":
+        """Fit a and b by (lightly regularised) logistic regression on the scores."""
+        lr = LogisticRegression(C=1e4).fit(np.asarray(scores, float).reshape(-1, 1), y)
+        self.a_, self.b_ = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        return self
+
+    def predict_proba(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of the positive class, shape (n,)."""
+        return expit(self.a_ * np.asarray(scores, float) + self.b_)

@@ -1,0 +1,87 @@
+"""Reading FEATURES and LABELS for training and evaluation, matched by id."""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from wsc.errors import InputError
+from wsc.io.tables import AU_COLUMN, ID, align, read_features, read_labels
+
+_AU_PARTS = re.compile(r"^AU0*(\d+)([A-Za-z]?)$", re.IGNORECASE)
+
+
+def canonical_au(name: str) -> str:
+    """AU column name without zero padding: 'AU01' and 'au1' -> 'AU1'."""
+    number, suffix = _AU_PARTS.match(name).groups()
+    return f"AU{int(number)}{suffix.upper()}"
+
+
+def openface_name(name: str) -> str:
+    """'AU1' -> 'AU01': two-digit numbers, as OpenFace writes them."""
+    number, suffix = _AU_PARTS.match(name).groups()
+    return f"AU{int(number):02d}{suffix.upper()}"
+
+
+@dataclass
+class Labelled:
+    """Feature rows matched to label rows: X (n, d), Y (n, m) 0/1 with -1 unknown."""
+
+    ids: list[str]
+    X: np.ndarray
+    Y: np.ndarray
+    au_names: list[str]
+    groups: np.ndarray | None
+
+
+def _match(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
+           features: str, labels: str) -> tuple[np.ndarray, np.ndarray]:
+    """(label rows, feature rows) to use: .npy features pair up row by row; with ids, label
+    rows whose id has no features (a failed face) are skipped with a warning."""
+    if feature_ids is None:
+        ids, rows = align(None, label_ids, n_features, features, labels)
+        return np.arange(len(ids)), rows
+    position = {fid: i for i, fid in enumerate(feature_ids)}
+    label_rows = np.array([i for i, lid in enumerate(label_ids) if lid in position], dtype=np.int64)
+    if label_rows.size == 0:
+        raise InputError(f"no id matches a feature row of {features}", file=labels, column=ID)
+    missing = len(label_ids) - label_rows.size
+    if missing:
+        first = next(lid for lid in label_ids if lid not in position)
+        print(f"warning: {missing} of {len(label_ids)} label rows have no features "
+              f"(first: {first!r}); they are skipped", file=sys.stderr)
+    return label_rows, np.array([position[label_ids[i]] for i in label_rows], dtype=np.int64)
+
+
+def load_labelled(features: str, labels: str, subject: str | None = None,
+                  au_names: list[str] | None = None) -> Labelled:
+    """Features and AU labels matched by id; `au_names` picks (and orders) the AUs, else
+    every AU column is used; `subject` names the column of subject ids, if any."""
+    feature_ids, X = read_features(features)
+    label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
+    label_rows, feature_rows = _match(feature_ids, label_ids, X.shape[0], features, labels)
+    au_cols = {canonical_au(c): j for j, c in enumerate(columns) if AU_COLUMN.match(c)}
+    if au_names is None:
+        if not au_cols:
+            raise InputError("no AU columns (named like AU1 or AU01)", file=labels)
+        au_names = list(au_cols)
+    missing = [a for a in au_names if a not in au_cols]
+    if missing:
+        raise InputError(f"no column for {', '.join(missing)} (the model's AUs are "
+                         f"{', '.join(au_names)})", file=labels)
+    Y = np.stack([np.array([-1 if v is None else int(v) for v in values[label_rows, au_cols[a]]])
+                  for a in au_names], axis=1).astype(np.int8)
+    groups = None
+    if subject is not None:
+        if subject not in columns:
+            raise InputError(f"no subject column {subject!r}", file=labels)
+        raw = values[label_rows, columns.index(subject)]
+        if any(v is None for v in raw):
+            i = int(label_rows[[v is None for v in raw].index(True)])
+            raise InputError("empty subject id", file=labels, row=i + 2, column=subject)
+        groups = np.unique(np.asarray([str(v) for v in raw]), return_inverse=True)[1]
+    ids = [label_ids[i] for i in label_rows] if label_ids is not None else \
+        [str(i) for i in label_rows]
+    return Labelled(ids, X[feature_rows], Y, au_names, groups)

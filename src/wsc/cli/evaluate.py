@@ -1,0 +1,44 @@
+"""`wsc evaluate`: a trained model's per-AU F1, accuracy, AUC and agreement against labels."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `evaluate` subcommand."""
+    p = subparsers.add_parser(
+        "evaluate", help="score a model against reference (human) labels",
+        description="Per-AU F1, accuracy, AUC and agreement (Cohen's kappa) of --model on "
+                    "--features against --labels, with their means.")
+    p.add_argument("--model", required=True, help="model file from `wsc train`")
+    p.add_argument("--features", required=True,
+                   help="features made the same way as the training features")
+    p.add_argument("--labels", required=True, metavar="TRUTH", help="reference label .csv")
+    p.add_argument("--out", default=None, metavar="METRICS.csv",
+                   help="also write one row per AU plus 'mean' (au, f1, accuracy, auc, n)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, check the feature configuration, predict, score, print (and write)."""
+    from wsc.classifiers import load_model
+    from wsc.classifiers.config import check_config, feature_config
+    from wsc.classifiers.data import load_labelled
+    from wsc.classifiers.metrics import au_metrics, format_table
+
+    model = load_model(args.model)
+    data = load_labelled(args.features, args.labels, au_names=model["au_names"])
+    check_config(model["feature_config"], feature_config(args.features, data.X.shape[1]),
+                 args.features)
+    clf = model["classifier"]
+    proba = clf.predict_proba(data.X)
+    table = au_metrics(data.Y, (proba >= clf.thresholds_).astype(int), proba, model["au_names"])
+    print(format_table(table))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        table[["au", "f1", "accuracy", "auc", "n"]].to_csv(args.out, index=False,
+                                                         float_format="%.4f")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
