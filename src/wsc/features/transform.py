@@ -9,12 +9,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.decomposition import PCA
+from scipy.linalg import eigh
+from threadpoolctl import threadpool_limits
+
+
+def _top_components(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k principal axes (k, d) and their variances, from the smaller Gram matrix."""
+    n, d = z.shape
+    gram = z @ z.T if n <= d else z.T @ z
+    # single-threaded LAPACK: threaded eigh slows down badly on a busy machine
+    with threadpool_limits(1):
+        vals, vecs = eigh(gram, subset_by_index=[len(gram) - k, len(gram) - 1])
+    vals, vecs = vals[::-1], vecs[:, ::-1]
+    if n <= d:
+        axes = (vecs.T @ z) / np.sqrt(np.maximum(vals, 1e-12))[:, None]
+    else:
+        axes = vecs.T
+    return axes, np.maximum(vals, 0.0) / max(n - 1, 1)
 
 
 def fit(x: np.ndarray, slices: dict[str, tuple[int, int]], n_components: int = 64,
-        seed: int = 0) -> dict[str, np.ndarray]:
-    """Parameters (mean, scale, weight, PCA mean and components) fitted on rows of x."""
+        seed: int = 0, max_rows: int = 20_000) -> dict[str, np.ndarray]:
+    """Parameters (mean, scale, weight, PCA mean and components) fitted on rows of x;
+    PCA sees at most `max_rows` rows drawn with `seed`."""
     x = x.astype(np.float64)
     mean = x.mean(0)
     std = x.std(0)
@@ -22,16 +39,19 @@ def fit(x: np.ndarray, slices: dict[str, tuple[int, int]], n_components: int = 6
     weight = np.ones(x.shape[1])
     for start, stop in slices.values():
         weight[start:stop] = 1.0 / np.sqrt(stop - start)
+    if len(x) > max_rows:
+        x = x[np.sort(np.random.default_rng(seed).choice(len(x), max_rows, replace=False))]
     z = (x - mean) / scale * weight
     k = int(min(n_components, z.shape[0] - 1, z.shape[1]))
     if k < 1:
         raise ValueError(f"PCA needs at least 2 successful faces, got {z.shape[0]}")
-    pca = PCA(n_components=k, svd_solver="full", random_state=seed).fit(z)
-    # fix each component's sign (largest |loading| positive) so refits agree
-    signs = np.sign(pca.components_[np.arange(k), np.abs(pca.components_).argmax(1)])
-    return {"mean": mean, "scale": scale, "weight": weight, "pca_mean": pca.mean_,
-            "components": pca.components_ * signs[:, None],
-            "explained_variance_ratio": pca.explained_variance_ratio_}
+    pca_mean = z.mean(0)
+    axes, variances = _top_components(z - pca_mean, k)
+    # fix each axis's sign (largest |loading| positive) so refits agree
+    signs = np.sign(axes[np.arange(k), np.abs(axes).argmax(1)])
+    total = ((z - pca_mean) ** 2).sum() / max(len(z) - 1, 1)
+    return {"mean": mean, "scale": scale, "weight": weight, "pca_mean": pca_mean,
+            "components": axes * signs[:, None], "explained_variance_ratio": variances / total}
 
 
 def apply(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
