@@ -33,6 +33,12 @@ def make_tables(folder: Path, n: int = 400, d: int = 10, seed: int = 0,
 
 
 @pytest.fixture()
+def table_maker():
+    """The `make_tables` function, for tests that need tables of another shape."""
+    return make_tables
+
+
+@pytest.fixture()
 def tables(tmp_path: Path):
     """(features.csv, labels.csv, true labels) in a temporary folder."""
     return make_tables(tmp_path)

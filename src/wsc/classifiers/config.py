@@ -62,8 +62,9 @@ def feature_config(path: str | Path, n_features: int) -> dict:
 def check_config(model: dict, given: dict, features: str) -> None:
     """An InputError naming the first difference when `given` features were made otherwise."""
     if model["kind"] != given["kind"]:
-        raise InputError(f"the model was trained on a {model['kind']} of features, these are a "
-                         f"{given['kind']}; use features made the same way", file=features)
+        kinds = {"store": "a feature store", "table": "a feature table"}
+        raise InputError(f"the model was trained on {kinds[model['kind']]}, these features are "
+                         f"{kinds[given['kind']]}; use features made the same way", file=features)
     for key in ("n_features", "settings", "block_slices", "transform", "columns"):
         if key in model and model[key] is not None and given.get(key) is not None \
                 and model[key] != given[key]:

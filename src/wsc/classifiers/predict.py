@@ -21,13 +21,17 @@ from wsc.io.sources import Item
 BOX = ("face_x", "face_y", "face_width", "face_height")
 
 
-def extraction_settings(model: dict, landmarker: str, all_faces: bool = True) -> Settings:
-    """Settings that extract features exactly as the model's training store did."""
+def extraction_settings(model: dict, landmarker: str | None = None,
+                        all_faces: bool = True) -> Settings:
+    """Settings that extract features exactly as the model's training store did;
+    `landmarker` is the model file (default: found as `wsc features` finds it)."""
+    from wsc.faces.model import find_landmarker_model
+
     if model.get("extraction") is None:
         raise InputError("this model was trained on a feature table, not a feature store, so "
                          "it cannot extract features from images; train it on a store")
     saved = model["extraction"]["settings"]
-    return Settings(model=landmarker, all_faces=all_faces, blocks=tuple(saved["blocks"]),
+    return Settings(model=str(find_landmarker_model(landmarker)), all_faces=all_faces, blocks=tuple(saved["blocks"]),
                     align_size=saved["align_size"], pca=saved["pca"], seed=saved["seed"])
 
 
@@ -56,10 +60,10 @@ def predictions(records: list[dict], model: dict) -> pd.DataFrame:
     rows, k = [], 0
     for r in records:
         row = {"id": r["id"], "source": r["source"], "face_id": r["face"],
-               "success": int(r["success"]), "confidence": r.get("confidence", 0.0),
+               "success": int(r["success"]), "confidence": round(r.get("confidence", 0.0), 4),
                "reason": r["reason"]}
         box = r.get("box", [np.nan] * 4)
-        row.update({name: float(v) for name, v in zip(BOX, box)})
+        row.update({name: round(float(v), 1) for name, v in zip(BOX, box)})
         for j, au in enumerate(model["au_names"]):
             name = openface_name(au)
             if r["success"]:

@@ -37,12 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from wsc.classifiers import load_model
     from wsc.classifiers.predict import extraction_settings, predictions, record_chunks
     from wsc.errors import InputError
-    from wsc.faces.model import find_landmarker_model
     from wsc.io.sources import list_source
 
     model = load_model(args.model)
-    settings = extraction_settings(model, str(find_landmarker_model(args.landmarker)),
-                                   all_faces=not args.largest_face)
+    settings = extraction_settings(model, args.landmarker, all_faces=not args.largest_face)
     items, _ = list_source(args.images, every=args.every, fps=args.fps)
     if not items:
         raise InputError("no images found", file=args.images)
