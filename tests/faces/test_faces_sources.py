@@ -29,9 +29,9 @@ def test_csv_with_ids_paths_and_au_columns(tmp_path):
     assert labels["AU12"].isna().tolist() == [False, True]
 
 
-def test_url_csv_ids_default_to_the_url(tmp_path):
-    (tmp_path / "u.csv").write_text("URL,AU4\nhttp://h/a.jpg,0\n")
-    items, labels = list_source(tmp_path / "u.csv")
+def test_url_tsv_ids_default_to_the_url(tmp_path):
+    (tmp_path / "u.tsv").write_text("URL\tAU4\nhttp://h/a.jpg\t0\n")
+    items, labels = list_source(tmp_path / "u.tsv")
     assert items[0].id == "http://h/a.jpg" and items[0].kind == "url"
     assert labels["id"].tolist() == ["http://h/a.jpg"]
 

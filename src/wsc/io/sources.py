@@ -68,8 +68,12 @@ def _au_labels(table: pd.DataFrame, ids: list[str], csv_path: Path) -> pd.DataFr
 
 
 def list_csv(csv_path: Path) -> tuple[list[Item], pd.DataFrame | None]:
-    """Items from a CSV with a `path` or `url` column, and its AU columns as labels."""
-    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    """Items from a CSV (or tab-separated file) with a `path` or `url` column, and its AU
+    columns as labels."""
+    with open(csv_path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    sep = "\t" if "\t" in header and "," not in header else ","
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False, sep=sep)
     lower = {c.strip().lower(): c for c in table.columns}
     if "path" in lower:
         col, kind = lower["path"], "file"
