@@ -61,8 +61,9 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
     group proximal step, QR retraction, backtracking (step *= 0.9) until the graph term
     is below its quadratic upper model. Where F rises, the momentum restarts from the
     current iterate (adaptive restart, O'Donoghue & Candes 2015) instead of stopping there
-    as the reference does; without momentum a rise stops the solver (the previous iterate
-    is kept). Also stops when |F_t - F_{t-1}| < tol or at max_iter. One sparse product per trial: L W is
+    as the reference does; a plain step that still rises (the retraction can spoil the
+    upper model) is retried with half the step. Stops when |F_t - F_{t-1}| < tol, when
+    the step falls below 1e-8, or at max_iter. One sparse product per trial: L W is
     linear, so the product at the extrapolated point is combined from cached ones.
     L: a sparse matrix, or any symmetric operator supporting `L @ W` (streamed blocks).
     """
@@ -97,7 +98,10 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
             if beta > 0.0:  # momentum overshot: restart it from the current iterate
                 W_prev, LW_prev, a_prev, j = W, LW, 1.0, 0
                 continue
-            break
+            step *= 0.5  # the retraction spoilt a plain step: retry shorter
+            if step < 1e-8:
+                break
+            continue
         W_prev, LW_prev, W, LW = W, LW, W_new, LW_new
         hist.add(f_new, g_new)
         a_prev, j = a, j + 1
