@@ -79,9 +79,9 @@ class WSC:
                              f"Y {Y.shape}")
         if not np.all(np.isfinite(X)):
             raise ValueError("X has NaN or infinite values")
-        needed = max(self.cluster_neighbors, 3 * self.vote_neighbors) + 1
-        if X.shape[0] <= min(needed, 31):
-            raise ValueError(f"need more than {min(needed, 31)} rows, got {X.shape[0]}")
+        if X.shape[0] <= 3 * self.vote_neighbors:
+            raise ValueError(f"need more than 3 * vote_neighbors = {3 * self.vote_neighbors} "
+                             f"rows, got {X.shape[0]}")
 
     def fit(self, X, Y) -> "WSC":
         """Clean every column of Y (n,) or (n, m) given features X (n, d)."""

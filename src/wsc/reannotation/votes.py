@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def encode_labels(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -10,9 +11,10 @@ def encode_labels(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Unknown: None, NaN, empty string, -1 and 999 (EmotioNet's convention).
     """
     values = np.asarray(column, dtype=object).ravel()
-    unknown = np.array([v is None or v == "" or (isinstance(v, float) and np.isnan(v))
-                        or (isinstance(v, (int, float, np.integer, np.floating)) and v in (-1, 999))
-                        for v in values], dtype=bool)
+    series = pd.Series(values, dtype=object)
+    as_number = pd.to_numeric(series, errors="coerce")
+    unknown = (series.isna() | (series.astype(str).str.strip() == "")
+               | as_number.isin([-1, 999])).to_numpy()
     known = values[~unknown]
     try:
         classes = np.unique(known.astype(float))
