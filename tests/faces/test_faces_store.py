@@ -163,3 +163,18 @@ def test_annotate_writes_a_label_file(reference, tmp_path, capsys):
 def test_annotate_needs_a_store(tmp_path, capsys):
     assert main(["annotate", "--features", str(tmp_path), "--out", str(tmp_path / "l.csv")]) == 2
     assert "not a feature store" in capsys.readouterr().err
+
+
+def test_retry_failed_replaces_the_failure(pyfeat, model_path, tmp_path):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "later.jpg").write_text("not yet an image")
+    out = tmp_path / "store"
+    args = ["features", "--images", str(folder), "--out", str(out), "--processes", "1", "--no-progress"]
+    assert main(args) == 0
+    shutil.copy(pyfeat / "single_face.jpg", folder / "later.jpg")
+    assert main(args) == 0  # a plain rerun keeps the recorded failure
+    assert not read_table(out, ["success"])["success"].any()
+    assert main(args + ["--retry-failed"]) == 0
+    table = read_table(out, ["success", "reason"])
+    assert len(table) == 1 and table.loc[0, "success"] and table.loc[0, "reason"] == ""
