@@ -6,7 +6,6 @@ rerun skips every id already stored.
 """
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,7 @@ import numpy as np
 
 from wsc.errors import InputError
 from wsc.io import store as fs
-from wsc.io.sources import FetchError, FetchPolicy, Item, fetch_many
-
-os.environ.setdefault("GLOG_minloglevel", "2")  # quiet MediaPipe's C++ logging
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from wsc.io.sources import FetchError, FetchPolicy, Item, default_cache, fetch_many
 
 STORE_VERSION = 1
 THUMB_QUALITY = 85
@@ -35,7 +31,7 @@ class Settings:
     align_size: int = 128
     pca: int = 64
     seed: int = 0
-    cache: str = ""
+    cache: str = field(default_factory=lambda: str(default_cache()))
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
 
     def recorded(self) -> dict:
@@ -108,14 +104,16 @@ def face_rows(it: Item, rgb: np.ndarray, settings: Settings) -> list[dict]:
     """Feature rows of every face kept in one image (empty when there is none)."""
     import cv2
 
-    from wsc.faces.align import align
+    from wsc.faces.align import ALIGN_SIZE, align
     from wsc.features.blocks import AlignedFace, feature_vector
 
     rows = []
     for k, face in enumerate(_analyzer(settings).faces(rgb)):
         crop, _, points = align(rgb, face.landmarks, settings.align_size)
-        grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
-        vec = feature_vector(AlignedFace(grey, points * (128 / settings.align_size),
+        # the blocks work on the 128 x 128 template frame whatever the thumbnail size
+        grey = cv2.resize(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY), (ALIGN_SIZE, ALIGN_SIZE),
+                          interpolation=cv2.INTER_AREA)
+        vec = feature_vector(AlignedFace(grey, points * (ALIGN_SIZE / settings.align_size),
                                          face.blendshapes), settings.blocks)
         ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),
                                 [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
