@@ -12,7 +12,7 @@ $(BIN)/wsc: pyproject.toml scripts/setup.sh $(wildcard scripts/setup.d/*.sh)
 setup: $(BIN)/wsc
 
 demo: setup
-	$(BIN)/wsc fig2 --out out/demo
+	$(BIN)/wsc demo --out out/demo
 
 test: setup
 	$(BIN)/python -m pytest -q
