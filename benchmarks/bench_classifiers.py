@@ -59,7 +59,10 @@ def clean_wsc(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
     """WSC default (evidence mode): cleaned codes, -1 where pruned."""
     from wsc.reannotation import WSC
 
-    model = WSC(random_state=seed).fit(X, noisy.astype(object))
+    start = time.time()
+    model = WSC(random_state=seed, progress=lambda m: print(f"  [wsc {time.time() - start:6.0f}s] {m}",
+                                                             flush=True))
+    model.fit(X, noisy.astype(object))
     codes = model.label_codes_.reshape(noisy.shape)
     classes = [np.asarray(c).astype(np.int64) for c in model.classes_]
     return np.stack([np.where(codes[:, j] >= 0, classes[j][np.maximum(codes[:, j], 0)], -1)
@@ -84,11 +87,11 @@ def clean_cleanlab(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-def label_set(which: str, data: dict, name: str, n_train: int, seed: int) -> np.ndarray:
+def label_set(which: str, data: dict, name: str, seed: int) -> np.ndarray:
     """Training labels of one arm (categorical codes, -1 = left out), cached on disk."""
     if which in ("raw", "true"):
         return data["noisy" if which == "raw" else "true"]
-    path = CACHE / f"{name}_{n_train}_{seed}_{which}.npy"
+    path = CACHE / f"{name}_{len(data['X'])}_{seed}_{which}.npy"
     if path.is_file():
         return np.load(path)
     with warnings.catch_warnings():
@@ -116,7 +119,7 @@ def run(name: str, kinds: list[str], n_train: int, n_test: int, seed: int) -> pd
     frames = []
     for which in LABELS:
         start = time.time()
-        labels = label_set(which, data, name, n_train, seed)
+        labels = label_set(which, data, name, seed)
         kept = labels >= 0
         agreement = float((labels[kept] == data["true"][kept]).mean())
         coverage = float(kept.mean())
@@ -168,9 +171,9 @@ def main() -> None:
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     runs_path = RESULTS / "classifiers_runs.csv"
-    old = pd.read_csv(runs_path) if runs_path.is_file() else pd.DataFrame()
     for name in args.datasets:
         new = run(name, args.classifiers, args.n_train, args.n_test, args.seed)
+        old = pd.read_csv(runs_path) if runs_path.is_file() else pd.DataFrame()
         if len(old):
             new_n = new["n_train"].iloc[0]
             same = (old.dataset == name) & old.classifier.isin(args.classifiers) & \
