@@ -33,3 +33,12 @@ def test_tuned_threshold_beats_half_on_rare_au():
     at_half = f1_score(y[4000:], proba >= 0.5)
     assert clf.thresholds_[0] < 0.5
     assert tuned > at_half + 0.05
+
+
+def test_backward_scores_calibrate_to_the_base_rate():
+    from wsc.classifiers.calibration import PlattCalibrator
+
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    cal = PlattCalibrator().fit(np.arange(8.0), y)  # the positives have the lowest scores
+    assert cal.a_ == 0.0
+    assert np.allclose(cal.predict_proba(np.array([-5.0, 5.0])), 0.25)

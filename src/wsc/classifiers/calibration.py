@@ -13,9 +13,13 @@ class PlattCalibrator:
     when the underlying classifier was trained with balanced class weights."""
 
     def fit(self, scores: np.ndarray, y: np.ndarray) -> "PlattCalibrator":
-        """Fit a and b by (lightly regularised) logistic regression on the scores."""
+        """Fit a and b by (lightly regularised) logistic regression on the scores; held-out
+        scores that rank backwards (a < 0) mean no signal, so the map becomes the base rate."""
         lr = LogisticRegression(C=1e4).fit(np.asarray(scores, float).reshape(-1, 1), y)
         self.a_, self.b_ = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        if self.a_ < 0:
+            rate = float(np.clip(np.mean(y), 1e-6, 1 - 1e-6))
+            self.a_, self.b_ = 0.0, float(np.log(rate / (1 - rate)))
         return self
 
     def predict_proba(self, scores: np.ndarray) -> np.ndarray:
