@@ -132,7 +132,8 @@ def run_method(method: str, X: np.ndarray, Yn: np.ndarray, seed: int
             codes = np.stack([d["posterior"].argmax(axis=1) for d in model.details_], axis=1)
         return codes, model.kept_.reshape(n, m), model.confidence_.reshape(n, m)
     out = np.empty_like(Yn)
-    groups = cluster_ids(X, method.split("_")[0], seed) if method in ("kmeans_vote", "spectral_vote") else None
+    clustered = method in ("kmeans_vote", "spectral_vote")
+    groups = cluster_ids(X, method.split("_")[0], seed) if clustered else None
     for j in range(m):
         y = Yn[:, j].astype(np.int64)
         if method == "knn10_vote":
@@ -170,7 +171,8 @@ def summarise() -> pd.DataFrame:
     summary["method"] = pd.Categorical(summary["method"], METHODS, ordered=True)
     summary = summary.sort_values(["dataset", "method"])
     summary.to_csv(RESULTS / "cleaning_summary.csv", index=False)
-    lines = ["| data set | method | agreement (mean +- sd) | coverage | seeds |", "|---|---|---|---|---|"]
+    lines = ["| data set | method | agreement (mean +- sd) | coverage | seeds |",
+             "|---|---|---|---|---|"]
     for r in summary.itertuples():
         lines.append(f"| {r.dataset} | {r.method} | {r.agreement:.3f} +- {r.agreement_sd:.3f} | "
                      f"{r.coverage:.3f} | {r.seeds} |")

@@ -76,7 +76,8 @@ def summary(columns: list[str], values: np.ndarray, codes_in: list[np.ndarray],
         known = codes_in[j] >= 0
         changed = int(np.sum(kept[:, j] & known & (codes_out[:, j] != codes_in[j])))
         pruned = int(np.sum(~kept[:, j]))
-        lines.append(f"{col}: changed {changed}, pruned {pruned}, coverage {kept[:, j].mean():.3f}, "
+        lines.append(f"{col}: changed {changed}, pruned {pruned}, "
+                     f"coverage {kept[:, j].mean():.3f}, "
                      f"known before {known.mean():.3f}")
     return lines
 
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     labels = np.asarray(model.labels_, dtype=object).reshape(len(ids), -1)
     write_output(args.out, ids, columns, labels, model.confidence_.reshape(len(ids), -1),
                  model.clusters_.reshape(len(ids), -1))
-    for line in summary(columns, values, [encode_labels(values[:, j])[0] for j in range(len(columns))],
-                        model):
+    codes_in = [encode_labels(values[:, j])[0] for j in range(len(columns))]
+    for line in summary(columns, values, codes_in, model):
         print(line)
     return 0

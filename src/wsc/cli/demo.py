@@ -32,7 +32,8 @@ def comparison(names: list[str], Y_true: np.ndarray, Y_noisy: np.ndarray, codes:
         raw = (Y_noisy[:, j] == Y_true[:, j]).mean()
         cleaned = (codes[k, j] == Y_true[k, j]).mean()
         rows.append((raw, cleaned, k.mean()))
-        lines.append(f"{name:<6} {Y_true[:, j].mean():>9.3f} {raw:>7.3f} {cleaned:>8.3f} {k.mean():>9.3f}")
+        lines.append(f"{name:<6} {Y_true[:, j].mean():>9.3f} {raw:>7.3f} {cleaned:>8.3f} "
+                     f"{k.mean():>9.3f}")
     raw, cleaned, cov = np.mean(rows, axis=0)
     lines.append(f"{'mean':<6} {'':>9} {raw:>7.3f} {cleaned:>8.3f} {cov:>9.3f}")
     return lines
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     labels = pd.DataFrame(data.Y_noisy, columns=data.au_names)
     labels.insert(0, "id", ids)
     labels.to_csv(out / "labels.csv", index=False)
-    say = lambda msg: print(f"[{time.time() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    def say(msg: str) -> None:
+        print(f"[{time.time() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
     say(f"{args.n} synthetic faces, {len(data.au_names)} AUs; cleaning ({args.mode} mode)")
     model = WSC(mode=args.mode, random_state=args.seed, progress=say).fit(data.X, data.Y_noisy)
     write_output(out / "cleaned.csv", ids, data.au_names, np.asarray(model.labels_, dtype=object),

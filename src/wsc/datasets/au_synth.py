@@ -93,7 +93,8 @@ def make_au_data(n: int = 20000, n_features: int = 64, n_subjects: int = 100,
     centres = identity_scale * rng.standard_normal((n_subjects, n_id)).astype(np.float32)
     Z[:, :n_id] += centres[subject]
     pose_dirs = rng.standard_normal((2, n_pose)).astype(np.float32)
-    Z[:, n_id:n_id + n_pose] += 2.0 * (pose[:, None] * pose_dirs[0] + (pose ** 2)[:, None] * pose_dirs[1])
+    Z[:, n_id:n_id + n_pose] += 2.0 * (pose[:, None] * pose_dirs[0]
+                                       + (pose ** 2)[:, None] * pose_dirs[1])
     ill_offsets = 2.0 * rng.standard_normal((4, n_ill)).astype(np.float32)
     Z[:, n_id + n_pose:n_id + n_pose + n_ill] += ill_offsets[illumination]
     # Each AU moves two expression dimensions (neighbouring AUs share one), weakly.
@@ -109,7 +110,8 @@ def make_au_data(n: int = 20000, n_features: int = 64, n_subjects: int = 100,
 
     # Annotator: error log-odds rise with extreme pose, dark illumination and some subjects.
     subject_shift = 0.6 * rng.standard_normal(n_subjects)
-    shift = annotator_bias + 1.5 * (np.abs(pose) - 0.48) + 0.6 * ((illumination == 3) - 0.25) + subject_shift[subject]
+    shift = (annotator_bias + 1.5 * (np.abs(pose) - 0.48) + 0.6 * ((illumination == 3) - 0.25)
+             + subject_shift[subject])
     p_miss = expit(logit(miss)[None, :] + shift[:, None])
     p_fa = expit(logit(false_alarm)[None, :] + shift[:, None])
     u = rng.random((n, m))

@@ -94,7 +94,8 @@ def read_features(path: str | Path) -> tuple[list[str] | None, np.ndarray]:
     return ids, _check_numeric(values, name, [str(c) for c in columns], to_row)
 
 
-def read_labels(path: str | Path, require_id: bool) -> tuple[list[str] | None, list[str], np.ndarray]:
+def read_labels(path: str | Path, require_id: bool
+                ) -> tuple[list[str] | None, list[str], np.ndarray]:
     """Label table (.csv): ids (None when absent and not required), column names, and an
     object array of values with None for unknown (empty cell or 999)."""
     path = Path(path)
@@ -129,7 +130,8 @@ def read_labels(path: str | Path, require_id: bool) -> tuple[list[str] | None, l
             numeric = pd.to_numeric(raw[~unknown], errors="coerce")
             if len(numeric) and numeric.notna().all():
                 as_float = numeric.to_numpy(dtype=float)
-                typed = as_float.astype(np.int64) if np.all(as_float == np.round(as_float)) else as_float
+                whole = np.all(as_float == np.round(as_float))
+                typed = as_float.astype(np.int64) if whole else as_float
                 column[~unknown] = typed.astype(object)
         values[:, j] = column
     return ids, columns, values

@@ -123,7 +123,8 @@ class WSC:
             if shared_clusters is None:
                 self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
                 E = embed(X, codes[:, j], wse_params, self.random_state)
-                clusters, cinfo = rank_order_clusters(E, k_cluster, self.threshold, self.random_state)
+                clusters, cinfo = rank_order_clusters(E, k_cluster, self.threshold,
+                                                      self.random_state)
             else:
                 clusters, cinfo = shared_clusters
             if not evidence or n_classes < 2:
@@ -146,7 +147,8 @@ class WSC:
         columns = []
         for result, classes in zip(results, self.classes_):
             numeric = np.issubdtype(np.asarray(classes).dtype, np.number)
-            values = np.asarray(classes)[np.maximum(result.codes, 0)].astype(float if numeric else object)
+            values = np.asarray(classes)[np.maximum(result.codes, 0)]
+            values = values.astype(float if numeric else object)
             values[result.codes < 0] = np.nan if numeric else None
             columns.append(values)
         self.labels_ = np.stack(columns, axis=1) if len({c.dtype for c in columns}) == 1 else \

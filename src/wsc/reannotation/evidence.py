@@ -67,7 +67,7 @@ def held_out_vote(indices: np.ndarray, codes: np.ndarray, n_classes: int,
 
 
 def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 200) -> np.ndarray:
-    """Weights of the linear pool of sources that maximise the held-out weak-label likelihood (EM)."""
+    """Linear-pool weights of the sources maximising the held-out weak-label likelihood (EM)."""
     known = codes >= 0
     L = np.stack([p[known, codes[known]] for p in probas], axis=1)   # (n_known, S)
     w = np.full(L.shape[1], 1.0 / L.shape[1])
