@@ -67,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
                                model.kept_)))
     print(f"wrote {out / 'cleaned.csv'} (same as: wsc clean --features {out / 'features.npy'} "
           f"--labels {out / 'labels.csv'} --out {out / 'cleaned.csv'})")
-    try:
-        from wsc.embedding.toy import reproduce_fig2
-    except ImportError:
-        return 0
+    from wsc.embedding.toy import reproduce_fig2
+
     say("reproducing the paper's Fig. 2 toy (5 noise draws)")
     reproduce_fig2(out, n_draws=5)
     print(f"wrote the Fig. 2 reproduction to {out}")
