@@ -39,7 +39,8 @@ class AUClassifier:
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
-            raise ValueError(f"X must be (n, d) with one row per label row; got {X.shape}, {Y.shape}")
+            raise ValueError(f"X must be (n, d) with one row per label row; got {X.shape}, "
+                             f"{Y.shape}")
         make_base(self.kind)  # validates kind before any work
         self.n_features_in_, self.n_outputs_ = X.shape[1], Y.shape[1]
         self.models_, self.calibrators_ = [], []
@@ -87,7 +88,8 @@ class AUClassifier:
         """Calibrated probability that each AU is present, shape (n, m)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features per row, got shape {X.shape}")
+            raise ValueError(f"expected {self.n_features_in_} features per row, got shape "
+                             f"{X.shape}")
         out = np.empty((X.shape[0], self.n_outputs_))
         for j, (model, calibrator) in enumerate(zip(self.models_, self.calibrators_)):
             out[:, j] = self.prevalence_[j] if model is None else \

@@ -31,8 +31,9 @@ def extraction_settings(model: dict, landmarker: str | None = None,
         raise InputError("this model was trained on a feature table, not a feature store, so "
                          "it cannot extract features from images; train it on a store")
     saved = model["extraction"]["settings"]
-    return Settings(model=str(find_landmarker_model(landmarker)), all_faces=all_faces, blocks=tuple(saved["blocks"]),
-                    align_size=saved["align_size"], pca=saved["pca"], seed=saved["seed"])
+    return Settings(model=str(find_landmarker_model(landmarker)), all_faces=all_faces,
+                    blocks=tuple(saved["blocks"]), align_size=saved["align_size"],
+                    pca=saved["pca"], seed=saved["seed"])
 
 
 def record_chunks(items: list[Item], settings: Settings, processes: int,
