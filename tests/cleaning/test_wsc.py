@@ -44,7 +44,7 @@ def test_same_seed_same_output(noisy_blobs):
     np.testing.assert_array_equal(a.clusters_, b.clusters_)
 
 
-@pytest.mark.parametrize("groups", ["per_label", "combinations"])
+@pytest.mark.parametrize("groups", ["per_label", "combinations", "joint"])
 def test_several_columns_strings_and_unknowns(noisy_blobs, groups):
     X, y, noisy = noisy_blobs
     names = np.array(["a", "b", "c"], dtype=object)[noisy]
@@ -68,3 +68,27 @@ def test_bad_arguments(noisy_blobs):
         WSC(mode="magic").fit(X, noisy)
     with pytest.raises(ValueError, match="one row per label row"):
         WSC().fit(X[:-1], noisy)
+
+
+@pytest.mark.parametrize("mode", ["evidence", "paper"])
+def test_reembed_and_louvain_options_clean(noisy_blobs, mode):
+    X, y, noisy = noisy_blobs
+    raw = (noisy == y).mean()
+    for options in (dict(reembed=True), dict(clustering="louvain")):
+        model = WSC(mode=mode, **FAST, **options).fit(X, noisy)
+        kept = model.kept_
+        assert kept.mean() > 0.5
+        assert (model.labels_[kept] == y[kept]).mean() > raw + 0.05
+    # a second pass embeds with other groups: the clusters change, the shapes do not
+    first = WSC(mode=mode, **FAST).fit(X, noisy)
+    second = WSC(mode=mode, reembed=True, **FAST).fit(X, noisy)
+    assert second.clusters_.shape == first.clusters_.shape
+    assert not np.array_equal(second.clusters_, first.clusters_)
+
+
+def test_joint_groups_with_one_column_and_bad_options(noisy_blobs):
+    X, y, noisy = noisy_blobs
+    model = WSC(groups="joint", mode="paper", **FAST).fit(X, noisy)
+    assert (model.labels_[model.kept_] == y[model.kept_]).mean() > (noisy == y).mean()
+    with pytest.raises(ValueError, match="clustering must be one of"):
+        WSC(clustering="leiden", **FAST).fit(X, noisy)

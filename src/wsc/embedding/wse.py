@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator
 
 from wsc.embedding.batch import random_init, solve_batch
 from wsc.embedding.blocks import LaplacianBlocks
-from wsc.embedding.groups import GroupScatter, encode_groups
+from wsc.embedding.groups import GroupScatter, MultiGroupScatter, encode_groups
 from wsc.embedding.stochastic import solve_stochastic
 from wsc.graph.affinity import isolated_points, knn_affinity
 from wsc.graph.laplacian import laplacian
@@ -22,7 +22,9 @@ class WeaklySupervisedEmbedding(BaseEstimator):
     each weak-label group to a point; in between a group stays together only where
     appearance agrees. X: features (n, d), a precomputed sparse affinity (n, n), or a
     `LaplacianBlocks` store (stochastic solver). y: weak labels of any hashable type;
-    None, NaN and -1 join no group.
+    None, NaN and -1 join no group. A 2-D y (n, m) holds one label column per column
+    (missing per cell) and uses the joint term, the sum of the columns' scatters
+    (`MultiGroupScatter`); classes_ is then a list per column.
     """
 
     def __init__(self, n_components: int = 10, lam: float = 1.0, n_neighbors: int = 100,
@@ -72,20 +74,31 @@ class WeaklySupervisedEmbedding(BaseEstimator):
     def fit(self, X, y) -> "WeaklySupervisedEmbedding":
         """Build the kNN graph of X and solve for the embedding guided by the weak labels y."""
         n = X.n if isinstance(X, LaplacianBlocks) else X.shape[0]
-        y = np.asarray(y, dtype=object).ravel()
+        y = np.asarray(y, dtype=object)
+        joint = y.ndim == 2
+        y = y if joint else y.ravel()
         if y.shape[0] != n:
             raise ValueError(f"X has {n} rows but y has {y.shape[0]} labels")
         if not 1 <= self.n_components < n:
             raise ValueError(f"n_components must be in [1, {n - 1}], got {self.n_components}")
         if self.lam < 0:
             raise ValueError(f"lam must be >= 0, got {self.lam}")
-        codes, self.classes_ = encode_groups(y)
-        if self.classes_.size == 0:
-            raise ValueError("all weak labels are missing: WSE needs at least two labelled groups")
-        if self.classes_.size < 2:
-            raise ValueError(f"the weak labels form a single group ({self.classes_[0]!r}); "
-                             "WSE needs at least two")
-        groups = GroupScatter(codes)
+        columns = [encode_groups(y[:, j]) for j in range(y.shape[1])] if joint \
+            else [encode_groups(y)]
+        for j, (_, classes) in enumerate(columns):
+            where = f" in column {j} of y" if joint else ""
+            if classes.size == 0:
+                raise ValueError(f"all weak labels are missing{where}: WSE needs at least "
+                                 "two labelled groups")
+            if classes.size < 2:
+                raise ValueError(f"the weak labels{where} form a single group "
+                                 f"({classes[0]!r}); WSE needs at least two")
+        if joint:
+            self.classes_ = [classes for _, classes in columns]
+            groups = MultiGroupScatter(np.stack([c for c, _ in columns], axis=1))
+        else:
+            codes, self.classes_ = columns[0]
+            groups = GroupScatter(codes)
         L = self._graph(X)
         W0 = random_init(n, self.n_components, self.random_state)
         if self.solver == "batch":

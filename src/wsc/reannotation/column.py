@@ -86,3 +86,22 @@ def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: n
     info = {"weights": dict(zip(sources, np.round(weights, 3).tolist())), "transition": T,
             "posterior": posterior}
     return ColumnResult(labels, confidence, clusters, kept, info)
+
+
+def louvain_clusters(E: np.ndarray, n_neighbors: int, random_state: int
+                     ) -> tuple[np.ndarray, dict]:
+    """Louvain communities (networkx, seeded) of the symmetrised unweighted kNN graph of E."""
+    import networkx as nx
+
+    from wsc.graph.knn import kneighbors
+
+    indices, _ = kneighbors(E, n_neighbors, random_state=random_state)
+    G = nx.Graph()
+    G.add_nodes_from(range(E.shape[0]))
+    G.add_edges_from(zip(np.repeat(np.arange(E.shape[0]), indices.shape[1]).tolist(),
+                         indices.ravel().tolist()))
+    communities = nx.community.louvain_communities(G, seed=random_state)
+    labels = np.empty(E.shape[0], dtype=np.int64)
+    for c, members in enumerate(sorted(communities, key=min)):
+        labels[list(members)] = c
+    return labels, {"threshold": None, "n_clusters": len(communities), "curve": None}

@@ -6,12 +6,13 @@ from typing import Callable
 import numpy as np
 
 from wsc.reannotation.column import (ColumnResult, clean_evidence, clean_paper, embed,
-                                     rank_order_clusters)
+                                     louvain_clusters, rank_order_clusters)
 from wsc.reannotation.evidence import crossfit_wse_neighbors, fold_ids
 from wsc.reannotation.votes import encode_labels
 
 MODES = ("evidence", "paper")
-GROUPINGS = ("auto", "per_label", "combinations")
+GROUPINGS = ("auto", "per_label", "combinations", "joint")
+CLUSTERINGS = ("rank_order", "louvain")
 
 
 def auto_graph_neighbors(n: int) -> int:
@@ -37,8 +38,12 @@ class WSC:
     WSE -> rank-order clusters -> cluster majority with pruning (min_cluster_size,
     min_majority). Both report the rank-order clusters of the WSE embedding. groups:
     'per_label' (one WSE per column), 'combinations' (one WSE whose groups are the
-    combinations of all columns' weak labels) or 'auto' (combinations in evidence mode,
-    per_label in paper mode: the measured choices, see docs/cleaning.md).
+    combinations of all columns' weak labels), 'joint' (one WSE whose group term is the sum
+    of every column's scatter, `MultiGroupScatter`) or 'auto' (combinations in evidence mode,
+    per_label in paper mode: the measured choices, see docs/cleaning.md). reembed: a second
+    pass whose WSE groups are the first pass's cleaned labels (pruned rows join no group),
+    votes still on the weak labels. clustering: 'rank_order' (the paper) or 'louvain'
+    (Louvain communities of the embedding's symmetrised kNN graph, seeded).
     Fitted: labels_ (cleaned values; NaN/None where pruned), confidence_, clusters_, kept_,
     classes_ (per column), details_ (per column diagnostics).
     """
@@ -48,6 +53,7 @@ class WSC:
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
                  min_cluster_size: int = 3, min_majority: float = 0.5,
                  min_confidence: float = 0.6, min_coverage: float = 0.95, groups: str = "auto",
+                 reembed: bool = False, clustering: str = "rank_order",
                  random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
         self.mode = mode
         self.n_components = n_components
@@ -62,6 +68,8 @@ class WSC:
         self.min_confidence = min_confidence
         self.min_coverage = min_coverage
         self.groups = groups
+        self.reembed = reembed
+        self.clustering = clustering
         self.random_state = random_state
         self.progress = progress
 
@@ -74,6 +82,8 @@ class WSC:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.groups not in GROUPINGS:
             raise ValueError(f"groups must be one of {GROUPINGS}, got {self.groups!r}")
+        if self.clustering not in CLUSTERINGS:
+            raise ValueError(f"clustering must be one of {CLUSTERINGS}, got {self.clustering!r}")
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
             raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
                              f"Y {Y.shape}")
@@ -93,6 +103,17 @@ class WSC:
         encoded = [encode_labels(Y2[:, j]) for j in range(m)]
         codes = np.stack([c for c, _ in encoded], axis=1)
         self.classes_ = [classes for _, classes in encoded]
+        results = self._clean(X, codes, codes)
+        if self.reembed:
+            self._say("second pass: embedding with the cleaned labels")
+            results = self._clean(X, codes, np.stack([r.codes for r in results], axis=1))
+        self._store(results, Y_in.ndim == 1)
+        return self
+
+    def _clean(self, X: np.ndarray, codes: np.ndarray, group_codes: np.ndarray
+               ) -> list[ColumnResult]:
+        """One pass: WSE embeddings guided by group_codes (n, m), votes on the weak codes."""
+        n, m = codes.shape
         k_graph = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
         wse_params = dict(n_components=min(self.n_components, n - 1), lam=self.lam,
                           n_neighbors=min(k_graph, n - 1))
@@ -108,11 +129,13 @@ class WSC:
                                               random_state=self.random_state)
         grouping = self.groups if self.groups != "auto" else \
             ("combinations" if evidence else "per_label")
-        if grouping == "combinations":
-            groups = combination_groups(codes)
-            self._say("embedding with label-combination groups")
+        if grouping in ("combinations", "joint"):
+            two_or_more = [len(c) >= 2 for c in self.classes_]
+            groups = combination_groups(group_codes) if grouping == "combinations" else \
+                group_codes[:, two_or_more]
+            self._say(f"embedding with {grouping} groups")
             E = embed(X, groups, wse_params, self.random_state)
-            shared_clusters = rank_order_clusters(E, k_cluster, self.threshold, self.random_state)
+            shared_clusters = self._clusters(E, k_cluster, self.threshold, self.random_state)
             if evidence:
                 self._say(f"held-out embeddings ({self.n_folds} folds)")
                 shared_wse = crossfit_wse_neighbors(X, groups, folds, self.vote_neighbors,
@@ -122,8 +145,8 @@ class WSC:
             n_classes = len(self.classes_[j])
             if shared_clusters is None:
                 self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
-                E = embed(X, codes[:, j], wse_params, self.random_state)
-                clusters, cinfo = rank_order_clusters(E, k_cluster, self.threshold,
+                E = embed(X, group_codes[:, j], wse_params, self.random_state)
+                clusters, cinfo = self._clusters(E, k_cluster, self.threshold,
                                                       self.random_state)
             else:
                 clusters, cinfo = shared_clusters
@@ -133,14 +156,20 @@ class WSC:
             else:
                 self._say(f"column {j + 1}/{m}: held-out evidence ({self.n_folds} folds)")
                 wse_neighbors = shared_wse if shared_wse is not None else crossfit_wse_neighbors(
-                    X, codes[:, j], folds, self.vote_neighbors, wse_params, self.random_state)
+                    X, group_codes[:, j], folds, self.vote_neighbors, wse_params,
+                    self.random_state)
                 result = clean_evidence(X, codes[:, j], n_classes, clusters, folds,
                                         feature_neighbors, wse_neighbors, self.vote_neighbors,
                                         self.min_confidence, self.min_coverage)
             result.info.update(cinfo)
             results.append(result)
-        self._store(results, Y_in.ndim == 1)
-        return self
+        return results
+
+    def _clusters(self, E: np.ndarray, k: int, threshold, random_state: int
+                  ) -> tuple[np.ndarray, dict]:
+        if self.clustering == "louvain":
+            return louvain_clusters(E, k, random_state)
+        return rank_order_clusters(E, k, threshold, random_state)
 
     def _store(self, results: list[ColumnResult], one_column: bool) -> None:
         """Fitted attributes from the per-column results, 1-D when Y was 1-D."""

@@ -42,7 +42,8 @@ def crossfit_logistic_proba(X: np.ndarray, codes: np.ndarray, n_classes: int,
 def crossfit_wse_neighbors(X: np.ndarray, groups: np.ndarray, folds: np.ndarray,
                            n_neighbors: int, wse_params: dict, random_state: int = 0) -> np.ndarray:
     """For every row, its neighbours in a WSE embedding fitted with its own fold's groups
-    hidden (one embedding per fold; rows L2-normalised). Returns (n, n_neighbors) indices."""
+    hidden (one embedding per fold; rows L2-normalised). groups: (n,) or, for the joint
+    term, (n, m). Returns (n, n_neighbors) indices."""
     from wsc.embedding.wse import WeaklySupervisedEmbedding
     from wsc.graph.knn import kneighbors
 
@@ -50,7 +51,8 @@ def crossfit_wse_neighbors(X: np.ndarray, groups: np.ndarray, folds: np.ndarray,
     for f in np.unique(folds):
         test = folds == f
         wse = WeaklySupervisedEmbedding(random_state=random_state, **wse_params)
-        E = wse.fit_transform(X, np.where(test, -1, groups))
+        hide = test.reshape((-1,) + (1,) * (np.ndim(groups) - 1))
+        E = wse.fit_transform(X, np.where(hide, -1, groups))
         E = E / np.maximum(np.linalg.norm(E, axis=1, keepdims=True), 1e-12)
         indices, _ = kneighbors(E, n_neighbors, random_state=random_state)
         out[test] = indices[test]
