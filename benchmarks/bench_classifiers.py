@@ -144,6 +144,10 @@ def f1_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean F1 per (data set, classifier, AU) with one column per label arm."""
     table = runs.pivot_table(index=["dataset", "n_train", "classifier", "au"], columns="labels",
                              values="f1", aggfunc="mean", sort=False)[LABELS]
+    table = table.reset_index()
+    table = table.assign(_last=table["au"] == "mean").sort_values(
+        ["dataset", "n_train", "classifier", "_last"], kind="stable").drop(columns="_last")
+    table = table.set_index(["dataset", "n_train", "classifier", "au"])
     table["wsc-raw"] = table["wsc"] - table["raw"]
     table["wsc-true"] = table["wsc"] - table["true"]
     return table.reset_index()
