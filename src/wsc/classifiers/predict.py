@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wsc.classifiers.data import openface_name
-from wsc.classifiers.faces import face_records
+from wsc.features.extract import process_chunk
 from wsc.errors import InputError
 from wsc.features.extract import Settings
 from wsc.io.sources import Item
@@ -42,10 +42,10 @@ def record_chunks(items: list[Item], settings: Settings, processes: int,
     chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
     if processes <= 1:
         for chunk in chunks:
-            yield face_records(chunk, settings)
+            yield process_chunk(chunk, settings)
         return
     with mp.get_context("spawn").Pool(processes) as pool:
-        yield from pool.imap(partial(face_records, settings=settings), chunks)
+        yield from pool.imap(partial(process_chunk, settings=settings), chunks)
 
 
 def predictions(records: list[dict], model: dict) -> pd.DataFrame:

@@ -118,7 +118,7 @@ def face_rows(it: Item, rgb: np.ndarray, settings: Settings) -> list[dict]:
         ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),
                                 [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
         rows.append({"id": it.id, "face": k, "source": it.source, "success": True, "reason": "",
-                     "box": face.box, "landmarks": face.landmarks, "blendshapes": face.blendshapes,
+                     "box": face.box, "confidence": float(face.score), "landmarks": face.landmarks, "blendshapes": face.blendshapes,
                      "features": vec, "thumb": jpeg.tobytes() if ok else None})
     return rows
 
