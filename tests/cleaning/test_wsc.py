@@ -92,3 +92,15 @@ def test_joint_groups_with_one_column_and_bad_options(noisy_blobs):
     assert (model.labels_[model.kept_] == y[model.kept_]).mean() > (noisy == y).mean()
     with pytest.raises(ValueError, match="clustering must be one of"):
         WSC(clustering="leiden", **FAST).fit(X, noisy)
+
+
+def test_reembed_keeps_weak_groups_when_cleaning_leaves_one_class(noisy_blobs):
+    X, y, noisy = noisy_blobs
+    rare = np.zeros(300, dtype=np.int64)
+    rare[np.random.default_rng(5).choice(300, 6, replace=False)] = 1   # scattered: cleaned away
+    first = WSC(**FAST).fit(X, np.stack([noisy, rare], axis=1))
+    assert np.unique(first.label_codes_[first.kept_[:, 1], 1]).size == 1
+    model = WSC(reembed=True, **FAST).fit(X, np.stack([noisy, rare], axis=1))
+    assert model.labels_.shape == (300, 2)
+    kept = model.kept_[:, 0]
+    assert (model.labels_[kept, 0] == y[kept]).mean() > (noisy == y).mean()

@@ -106,7 +106,11 @@ class WSC:
         results = self._clean(X, codes, codes)
         if self.reembed:
             self._say("second pass: embedding with the cleaned labels")
-            results = self._clean(X, codes, np.stack([r.codes for r in results], axis=1))
+            cleaned = np.stack([r.codes for r in results], axis=1)
+            # a column cleaned into fewer than two groups cannot guide a WSE: keep its weak labels
+            single = [np.unique(c[c >= 0]).size < 2 for c in cleaned.T]
+            cleaned[:, single] = codes[:, single]
+            results = self._clean(X, codes, cleaned)
         self._store(results, Y_in.ndim == 1)
         return self
 
@@ -147,7 +151,7 @@ class WSC:
                 self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
                 E = embed(X, group_codes[:, j], wse_params, self.random_state)
                 clusters, cinfo = self._clusters(E, k_cluster, self.threshold,
-                                                      self.random_state)
+                                                 self.random_state)
             else:
                 clusters, cinfo = shared_clusters
             if not evidence or n_classes < 2:
