@@ -8,8 +8,9 @@ runs in its own process, so that its peak memory (max RSS) is its own:
   stochastic  WSE SVRG solver streaming the Laplacian's row blocks from disk
   sklearn     sklearn.manifold.SpectralEmbedding on the same affinity (no labels)
 Quality: adjusted Rand index of k-means (10) on the embedding against the true classes.
-Prints a table and writes benchmarks/results/wse.csv (wse_lam<L>.csv for another --lam).
+Prints a table and writes benchmarks/results/wse.csv (or --csv NAME).
 Usage: python benchmarks/bench_wse.py [--sizes 10000 100000] [--k 100] [--r 10] [--lam 0.3]
+(the lam = 1 table: --lam 1 --csv wse_lam1.csv; 1M: --sizes 1000000 --csv wse_1m.csv)
 """
 from __future__ import annotations
 
@@ -121,6 +122,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--r", type=int, default=10)
     ap.add_argument("--lam", type=float, default=0.3)
+    ap.add_argument("--csv", default="wse.csv", help="file name under benchmarks/results/")
     ap.add_argument("--steps", nargs="+", default=["graph", "batch", "batch_best_of_3", "stochastic", "sklearn"])
     args = ap.parse_args()
     rows = []
@@ -135,7 +137,7 @@ def main() -> None:
     table["objective_vs_batch"] = [o / batch.objective.get(n, np.nan) for n, o in zip(table.n, table.objective)]
     table["time_vs_batch"] = [s / batch.seconds.get(n, np.nan) for n, s in zip(table.n, table.seconds)]
     RESULTS.mkdir(exist_ok=True)
-    table.to_csv(RESULTS / ("wse.csv" if args.lam == 0.3 else f"wse_lam{args.lam:g}.csv"), index=False)
+    table.to_csv(RESULTS / args.csv, index=False)
     cols = ["n", "step", "seconds", "iterations", "s_per_iter", "objective", "objective_vs_batch",
             "time_vs_batch", "ari", "peak_rss_mib", "knn_s", "nnz"]
     print(table[[c for c in cols if c in table]].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
