@@ -15,6 +15,9 @@ def _prepare(X: np.ndarray, metric: str) -> np.ndarray:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     X = np.ascontiguousarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError("X must be a non-empty 2-D array (n_samples, n_features), "
+                         f"got shape {X.shape}")
     if metric == "cosine":
         norms = np.linalg.norm(X, axis=1, keepdims=True)
         if np.any(norms == 0):
@@ -85,8 +88,6 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     """
     X = _prepare(X, metric)
     n = X.shape[0]
-    if X.ndim != 2 or n == 0:
-        raise ValueError("X must be a non-empty 2-D array")
     if not np.all(np.isfinite(X)):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"X has a NaN or infinite value at row {bad[0]}, column {bad[1]}")
