@@ -50,7 +50,8 @@ class WeaklySupervisedEmbedding(BaseEstimator):
 
     def _graph(self, X) -> sp.csr_matrix | LaplacianBlocks:
         """The Laplacian (or its block store) of the input."""
-        if isinstance(X, LaplacianBlocks):
+        if isinstance(X, LaplacianBlocks):  # no affinity in memory: nothing to count
+            self.n_isolated_, self.affinity_ = None, None
             return X
         if sp.issparse(X):
             if X.shape[0] != X.shape[1]:
