@@ -36,6 +36,16 @@ def test_min_majority():
     assert not cluster_majority(clusters, codes, 2, min_majority=0.7)[2].any()
 
 
+def test_plurality_default_for_many_classes():
+    clusters = np.repeat([0, 1], 9)
+    codes = np.array([2, 2, 2, 2, 0, 0, 0, 1, 1,      # plurality 2 with 4 of 9 (< 0.5)
+                      0, 0, 0, 1, 1, 1, 2, 2, 2])     # three-way tie
+    labels, confidence, kept = cluster_majority(clusters, codes, 3)
+    assert kept[:9].all() and (labels[:9] == 2).all() and np.isclose(confidence[0], 4 / 9)
+    assert not kept[9:].any()
+    assert not cluster_majority(clusters, codes, 3, min_majority=0.5)[2].any()
+
+
 def test_neighbour_proba_excludes_unknown_and_smooths():
     codes = np.array([0, 1, 1, -1])
     P = neighbour_proba(np.array([[1, 2], [0, 3], [0, 1], [1, 2]]), codes, 2, smoothing=0.0)

@@ -45,12 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=_threshold, default="auto",
                    help="rank-order link threshold ('auto': maximise the uMQI)")
     p.add_argument("--vote-neighbors", type=int, default=10, help="neighbours per vote (10)")
-    p.add_argument("--min-confidence", type=float, default=0.6,
-                   help="evidence mode: prune rows whose posterior is below this (0.6)")
+    p.add_argument("--min-confidence", type=float, default=0.7,
+                   help="evidence mode: prune rows whose posterior is below this (0.7)")
     p.add_argument("--min-coverage", type=float, default=0.95,
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
     p.add_argument("--min-cluster-size", type=int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
+    p.add_argument("--min-majority", type=float, default=0.0,
+                   help="paper mode: prune clusters whose top label holds no more than this "
+                        "share (0: plurality; ties always abstain)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
@@ -100,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     model = WSC(mode=args.mode, n_components=args.n_components, lam=args.lam,
                 n_neighbors=args.neighbors, cluster_neighbors=args.cluster_neighbors,
                 threshold=args.threshold, vote_neighbors=args.vote_neighbors,
-                min_cluster_size=args.min_cluster_size, min_confidence=args.min_confidence,
+                min_cluster_size=args.min_cluster_size, min_majority=args.min_majority,
+                min_confidence=args.min_confidence,
                 min_coverage=args.min_coverage, groups=args.groups, random_state=args.seed,
                 progress=say)
     model.fit(X, values)

@@ -65,7 +65,7 @@ def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: n
     """Pool held-out evidence sources, estimate the annotator's noise, keep confident posteriors.
 
     Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), a
-    cross-fitted logistic regression and a neighbour vote in cross-fitted WSE embeddings;
+    cross-fitted noise-aware logistic regression and a neighbour vote in cross-fitted WSE embeddings;
     pooled by held-out weak-label likelihood; the row's own weak label then enters
     through the estimated noise matrix. Rows whose posterior is below min_confidence are
     pruned, least confident first, but never more than a (1 - min_coverage) share.

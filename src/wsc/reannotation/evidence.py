@@ -1,7 +1,7 @@
 """Held-out estimates of P(weak label | x): no row's own label ever votes for itself.
 
-Each source (neighbour vote in the features, cross-fitted logistic regression, neighbour
-vote in a cross-fitted WSE embedding) predicts every row's weak label from other rows;
+Each source (neighbour vote in the features, cross-fitted noise-aware logistic
+regression, neighbour vote in a cross-fitted WSE embedding) predicts every row's weak label from other rows;
 `mixture_weights` then pools them by the likelihood they give the held-out weak labels,
 which needs no true labels.
 """
@@ -20,10 +20,8 @@ def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
 
 def crossfit_logistic_proba(X: np.ndarray, codes: np.ndarray, n_classes: int,
                             folds: np.ndarray, C: float = 1.0) -> np.ndarray:
-    """Logistic regression on standardised features, trained on the other folds' weak labels."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """P(weak | x) from a noise-aware logistic regression trained on the other folds' weak labels."""
+    from wsc.reannotation.noisy_logistic import NoiseAwareLogistic
 
     P = np.zeros((X.shape[0], n_classes))
     for f in np.unique(folds):
@@ -33,8 +31,7 @@ def crossfit_logistic_proba(X: np.ndarray, codes: np.ndarray, n_classes: int,
         if present.size < 2:
             P[test, present] = 1.0
             continue
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=500))
-        model.fit(X[train], codes[train])
+        model = NoiseAwareLogistic(C=C).fit(X[train], codes[train])
         P[np.ix_(test, present)] = model.predict_proba(X[test])
     return np.clip(P, 1e-6, None) / np.clip(P, 1e-6, None).sum(axis=1, keepdims=True)
 
@@ -78,3 +75,4 @@ def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 2
         r /= r.sum(axis=1, keepdims=True)
         w = r.mean(axis=0)
     return w
+

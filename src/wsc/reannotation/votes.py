@@ -38,13 +38,14 @@ def label_counts(groups: np.ndarray, codes: np.ndarray, n_classes: int) -> np.nd
 
 
 def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
-                     min_size: int = 3, min_majority: float = 0.5
+                     min_size: int = 3, min_majority: float = 0.0
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The paper's re-annotation: every member gets its cluster's majority weak label.
 
     A cluster abstains (its members are pruned, label -1) when it has fewer than min_size
-    members with a known label, or its top label holds no more than min_majority of them;
-    a tie for the top label is never a clear majority, so tied clusters abstain too.
+    members with a known label, or its top label holds no more than min_majority of them
+    (0: the plurality label wins); a tie for the top label is never a clear majority, so
+    tied clusters abstain too.
     Returns (labels, confidence = the majority's share, kept).
     """
     counts = label_counts(clusters, codes, n_classes)
