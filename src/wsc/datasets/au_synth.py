@@ -44,6 +44,7 @@ class AUData:
     subject: np.ndarray      # (n,) int subject id
     pose: np.ndarray         # (n,) float yaw in [-1, 1]
     illumination: np.ndarray  # (n,) int illumination condition
+    error_shift: np.ndarray  # (n,) the annotator's error log-odds shift of each row
 
 
 def _au_covariance(names: list[str]) -> np.ndarray:
@@ -120,4 +121,4 @@ def make_au_data(n: int = 20000, n_features: int = 64, n_subjects: int = 100,
     if missing_rate > 0:
         Y_noisy[rng.random((n, m)) < missing_rate] = -1
     return AUData(X=X, Y_true=Y_true, Y_noisy=Y_noisy, au_names=names, subject=subject,
-                  pose=pose, illumination=illumination)
+                  pose=pose, illumination=illumination, error_shift=shift)

@@ -5,9 +5,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wsc.reannotation.evidence import crossfit_logistic_proba, held_out_vote, mixture_weights
-from wsc.reannotation.noise import clean_posterior, estimate_transition
+from wsc.reannotation.evidence import held_out_vote, mixture_weights
+from wsc.reannotation.noise import clean_posterior, estimate_transition, row_posterior
 from wsc.reannotation.votes import cluster_majority, neighbour_proba
+
+
+# Fewest rows per weak class for the classifier's own (per-row) noise model to be used.
+MIN_CLASS_ROWS = 200
 
 
 @dataclass
@@ -59,31 +63,43 @@ def keep_confident(confidence: np.ndarray, min_confidence: float,
     return kept
 
 
-def clean_evidence(X: np.ndarray, codes: np.ndarray, n_classes: int, clusters: np.ndarray,
-                   folds: np.ndarray, feature_neighbors: np.ndarray, wse_neighbors: np.ndarray,
-                   vote_neighbors: int, min_confidence: float, min_coverage: float) -> ColumnResult:
+def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, folds: np.ndarray,
+                   feature_neighbors: np.ndarray, wse_neighbors: np.ndarray,
+                   classifier: tuple[np.ndarray, np.ndarray, np.ndarray], vote_neighbors: int,
+                   min_confidence: float, min_coverage: float) -> ColumnResult:
     """Pool held-out evidence sources, estimate the annotator's noise, keep confident posteriors.
 
-    Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), a
-    cross-fitted noise-aware logistic regression and a neighbour vote in cross-fitted WSE embeddings;
-    pooled by held-out weak-label likelihood; the row's own weak label then enters
-    through the estimated noise matrix. Rows whose posterior is below min_confidence are
-    pruned, least confident first, but never more than a (1 - min_coverage) share.
+    Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), the
+    cross-fitted noise-aware logistic regression's P(weak | x) (`classifier` = its P(weak | x),
+    P(true | x) and per-row noise matrix T(x)) and a neighbour vote in cross-fitted WSE
+    embeddings; pooled by held-out weak-label likelihood. When the classifier carries at
+    least half of the pooled weight and every weak class has at least MIN_CLASS_ROWS rows,
+    its own posterior P(true | x) T(x)[true, weak] is used (it models noise that varies
+    from image to image; on fewer rows its T(x) drifts to the identity, the classifier's
+    own uncertainty absorbing the annotator's errors); otherwise the pooled P(weak | x) is
+    inverted through one noise matrix estimated by the confident joint. Rows whose posterior
+    is below min_confidence are pruned, least confident first, but never more than a
+    (1 - min_coverage) share.
     """
+    p_weak, p_true, transition = classifier
     sources = {
         "knn": neighbour_proba(feature_neighbors[:, :vote_neighbors], codes, n_classes),
         "knn_wide": neighbour_proba(feature_neighbors, codes, n_classes),
-        "logistic": crossfit_logistic_proba(X, codes, n_classes, folds),
+        "logistic": p_weak,
         "wse_knn": held_out_vote(wse_neighbors, codes, n_classes, folds),
     }
     weights = mixture_weights(list(sources.values()), codes)
     pooled = sum(w * p for w, p in zip(weights, sources.values()))
     T = estimate_transition(pooled, codes)
-    posterior = clean_posterior(pooled, T, codes)
+    counts = np.bincount(codes[codes >= 0], minlength=n_classes)
+    use_classifier = bool(weights[2] >= 0.5 and counts.min() >= MIN_CLASS_ROWS)
+    posterior = row_posterior(p_true, transition, codes) if use_classifier else \
+        clean_posterior(pooled, T, codes)
     confidence = posterior.max(axis=1)
     kept = keep_confident(confidence, min_confidence, min_coverage)
     labels = np.where(kept, posterior.argmax(axis=1), -1)
     info = {"weights": dict(zip(sources, np.round(weights, 3).tolist())), "transition": T,
+            "posterior_from": "classifier" if use_classifier else "pooled",
             "posterior": posterior}
     return ColumnResult(labels, confidence, clusters, kept, info)
 

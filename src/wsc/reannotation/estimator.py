@@ -7,7 +7,7 @@ import numpy as np
 
 from wsc.reannotation.column import (ColumnResult, clean_evidence, clean_paper, embed,
                                      louvain_clusters, rank_order_clusters)
-from wsc.reannotation.evidence import crossfit_wse_neighbors, fold_ids
+from wsc.reannotation.evidence import crossfit_classifier_proba, crossfit_wse_neighbors, fold_ids
 from wsc.reannotation.votes import encode_labels
 
 MODES = ("evidence", "paper")
@@ -131,6 +131,10 @@ class WSC:
             self._say("nearest neighbours in the features")
             feature_neighbors, _ = kneighbors(X, min(3 * self.vote_neighbors, n - 1),
                                               random_state=self.random_state)
+            multi = [j for j in range(m) if len(self.classes_[j]) >= 2]
+            self._say(f"noise-aware classifier ({self.n_folds} folds)")
+            classifier = dict(zip(multi, crossfit_classifier_proba(
+                X, codes[:, multi], [len(self.classes_[j]) for j in multi], folds)))
         grouping = self.groups if self.groups != "auto" else \
             ("combinations" if evidence else "per_label")
         if grouping in ("combinations", "joint"):
@@ -162,9 +166,10 @@ class WSC:
                 wse_neighbors = shared_wse if shared_wse is not None else crossfit_wse_neighbors(
                     X, group_codes[:, j], folds, self.vote_neighbors, wse_params,
                     self.random_state)
-                result = clean_evidence(X, codes[:, j], n_classes, clusters, folds,
-                                        feature_neighbors, wse_neighbors, self.vote_neighbors,
-                                        self.min_confidence, self.min_coverage)
+                result = clean_evidence(codes[:, j], n_classes, clusters, folds,
+                                        feature_neighbors, wse_neighbors, classifier[j],
+                                        self.vote_neighbors, self.min_confidence,
+                                        self.min_coverage)
             result.info.update(cinfo)
             results.append(result)
         return results

@@ -18,22 +18,42 @@ def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
     return rng.permutation(np.arange(n) % n_folds)
 
 
-def crossfit_logistic_proba(X: np.ndarray, codes: np.ndarray, n_classes: int,
-                            folds: np.ndarray, C: float = 1.0) -> np.ndarray:
-    """P(weak | x) from a noise-aware logistic regression trained on the other folds' weak labels."""
+def crossfit_classifier_proba(X: np.ndarray, codes: np.ndarray, n_classes: list[int],
+                              folds: np.ndarray, C: float = 1.0
+                              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per column, (P(weak | x), P(true | x), T(x)) of shapes (n, K), (n, K), (n, K, K) from
+    one noise-aware logistic regression over all columns (shared difficulty), trained on
+    the other folds' weak labels. codes: (n, m). A class absent from a fold's training rows
+    gets probability 0 there and an identity row in T."""
     from wsc.reannotation.noisy_logistic import NoiseAwareLogistic
 
-    P = np.zeros((X.shape[0], n_classes))
+    n = X.shape[0]
+    proba = [np.zeros((n, k)) for k in n_classes]
+    true_proba = [np.zeros((n, k)) for k in n_classes]
+    transition = [np.tile(np.eye(k), (n, 1, 1)) for k in n_classes]
     for f in np.unique(folds):
-        train = (folds != f) & (codes >= 0)
-        test = folds == f
-        present = np.unique(codes[train])
-        if present.size < 2:
-            P[test, present] = 1.0
+        train, test = folds != f, folds == f
+        fitted = []
+        for j in range(codes.shape[1]):
+            present = np.unique(codes[train & (codes[:, j] >= 0), j])
+            if present.size < 2:
+                proba[j][np.ix_(test, present)] = 1.0
+                true_proba[j][np.ix_(test, present)] = 1.0
+            else:
+                fitted.append(j)
+        if not fitted:
             continue
-        model = NoiseAwareLogistic(C=C).fit(X[train], codes[train])
-        P[np.ix_(test, present)] = model.predict_proba(X[test])
-    return np.clip(P, 1e-6, None) / np.clip(P, 1e-6, None).sum(axis=1, keepdims=True)
+        model = NoiseAwareLogistic(C=C).fit(X[train], codes[np.ix_(train, fitted)])
+        rows = np.flatnonzero(test)
+        for col, j in enumerate(fitted):
+            cls = model.classes_[col]
+            proba[j][np.ix_(rows, cls)] = model.predict_proba(X[test], col)
+            true_proba[j][np.ix_(rows, cls)] = model.predict_true_proba(X[test], col)
+            transition[j][rows[:, None, None], cls[None, :, None], cls[None, None, :]] = \
+                model.transition(X[test], col)
+    proba = [np.clip(P, 1e-6, None) / np.clip(P, 1e-6, None).sum(axis=1, keepdims=True)
+             for P in proba]
+    return list(zip(proba, true_proba, transition))
 
 
 def crossfit_wse_neighbors(X: np.ndarray, groups: np.ndarray, folds: np.ndarray,

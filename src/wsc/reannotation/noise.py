@@ -44,3 +44,11 @@ def clean_posterior(p_weak: np.ndarray, T: np.ndarray, codes: np.ndarray) -> np.
     like = np.where(codes[:, None] >= 0, T[:, np.maximum(codes, 0)].T, 1.0)
     post = p_true * like
     return post / post.sum(axis=1, keepdims=True)
+
+
+def row_posterior(p_true: np.ndarray, transition: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """P(true = c | x, weak) proportional to P(true = c | x) T(x)[c, weak], with a noise
+    matrix per row (n, K, K); rows without a weak label keep P(true | x)."""
+    like = transition[np.arange(codes.size), :, np.maximum(codes, 0)]
+    post = np.clip(p_true, 1e-12, None) * np.where(codes[:, None] >= 0, like, 1.0)
+    return post / post.sum(axis=1, keepdims=True)
