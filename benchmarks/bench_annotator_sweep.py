@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from bench_classifiers import clean_wsc
 
 RESULTS = Path(__file__).resolve().parent / "results"

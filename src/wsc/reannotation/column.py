@@ -9,7 +9,6 @@ from wsc.reannotation.evidence import held_out_vote, mixture_weights
 from wsc.reannotation.noise import clean_posterior, estimate_transition, row_posterior
 from wsc.reannotation.votes import cluster_majority, neighbour_proba
 
-
 # Fewest rows per weak class for the classifier's own (per-row) noise model to be used.
 MIN_CLASS_ROWS = 200
 

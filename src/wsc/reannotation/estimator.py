@@ -7,7 +7,8 @@ import numpy as np
 
 from wsc.reannotation.column import (ColumnResult, clean_evidence, clean_paper, embed,
                                      louvain_clusters, rank_order_clusters)
-from wsc.reannotation.evidence import crossfit_classifier_proba, crossfit_wse_neighbors, fold_ids
+from wsc.reannotation.evidence import (crossfit_classifier_proba, crossfit_wse_neighbors,
+                                       fold_ids)
 from wsc.reannotation.votes import encode_labels
 
 MODES = ("evidence", "paper")
