@@ -4,7 +4,8 @@ synthetic AU data at several annotator error levels.
 `make_au_data(annotator_bias=b)` shifts the log-odds of every annotator error by b (0.35,
 the default, gives about 80% correct labels; lower is a better annotator). For each level the
 same linear classifier is trained on raw, WSC-cleaned and true labels and scored on
-held-out rows against the true labels; the table also gives the precision of the weak
+held-out rows against the true labels (WSC with its soft labels, as `wsc train` uses
+them); the table also gives the precision of the weak
 positive labels of the rarest AUs, the quantity that decides what any cleaner can recover.
 
     .venv/bin/python benchmarks/bench_annotator_sweep.py [--biases 0.35 -0.5 -1.5]
@@ -38,11 +39,12 @@ def run(bias: float, n_train: int, n_test: int, seed: int) -> list[dict]:
     true = d.Y_true[:n_train].astype(np.int64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cleaned = clean_wsc(X, noisy, seed)
+        cleaned, proba = clean_wsc(X, noisy, seed)
     labels = {"raw": noisy, "wsc": cleaned, "true": true}
     f1 = {}
     for arm in ARMS:
-        clf = AUClassifier(kind="linear", random_state=seed).fit(X, labels[arm], d.subject[:n_train])
+        clf = AUClassifier(kind="linear", random_state=seed).fit(
+            X, labels[arm], d.subject[:n_train], proba if arm == "wsc" else None)
         table = au_metrics(d.Y_true[n_train:], clf.predict(Xte), clf.predict_proba(Xte), d.au_names)
         f1[arm] = table.set_index("au")["f1"]
     rows = []

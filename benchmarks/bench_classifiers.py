@@ -4,7 +4,9 @@ cleanlab-cleaned and true labels, scored on held-out rows against the true label
 Data: synthetic AU data (train rows with the annotator's noisy labels, test rows with true
 labels; 7 AUs) and scikit-learn digits (one-vs-rest per digit, 40% symmetric and 30%
 pair-flip noise on the training labels). Label sets: (a) raw noisy, (b) WSC default
-(pruned rows left out), (c) cleanlab (flagged rows left out, 5-fold logistic-regression
+(pruned rows left out; on the AU data with its confidence as soft labels, as `wsc train`
+reads `wsc clean`'s output; digits, one categorical column, train on the hard labels),
+(c) cleanlab (flagged rows left out, 5-fold logistic-regression
 probabilities), (d) true labels (oracle). Metric: per-AU F1 on the test rows and the mean.
 
     .venv/bin/python benchmarks/bench_classifiers.py [--datasets au_synth digits_sym40 ...]
@@ -55,8 +57,9 @@ def load(name: str, n_train: int, n_test: int, seed: int) -> dict:
                 classes=10)
 
 
-def clean_wsc(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
-    """WSC default (evidence mode): cleaned codes, -1 where pruned."""
+def clean_wsc(X: np.ndarray, noisy: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """WSC default (evidence mode): cleaned codes (-1 where pruned) and, for binary columns,
+    P(present) of the kept rows as `wsc clean` writes it (value + confidence; NaN else)."""
     from wsc.reannotation import WSC
 
     start = time.time()
@@ -64,9 +67,13 @@ def clean_wsc(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
                                                              flush=True))
     model.fit(X, noisy.astype(object))
     codes = model.label_codes_.reshape(noisy.shape)
+    confidence = model.confidence_.reshape(noisy.shape)
     classes = [np.asarray(c).astype(np.int64) for c in model.classes_]
-    return np.stack([np.where(codes[:, j] >= 0, classes[j][np.maximum(codes[:, j], 0)], -1)
-                     for j in range(noisy.shape[1])], axis=1)
+    labels = np.stack([np.where(codes[:, j] >= 0, classes[j][np.maximum(codes[:, j], 0)], -1)
+                       for j in range(noisy.shape[1])], axis=1)
+    binary = np.array([list(c) == [0, 1] for c in classes])
+    proba = np.where(labels == 1, confidence, np.where(labels == 0, 1.0 - confidence, np.nan))
+    return labels, np.where(binary[None, :], proba, np.nan)
 
 
 def clean_cleanlab(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
@@ -87,19 +94,24 @@ def clean_cleanlab(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-def label_set(which: str, data: dict, name: str, seed: int) -> np.ndarray:
-    """Training labels of one arm (categorical codes, -1 = left out), cached on disk."""
+def label_set(which: str, data: dict, name: str, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Training labels of one arm (categorical codes, -1 = left out) and, for WSC on binary
+    columns, its soft labels (P(present), as `wsc train` reads them); cached on disk."""
     if which in ("raw", "true"):
-        return data["noisy" if which == "raw" else "true"]
-    path = CACHE / f"{name}_{len(data['X'])}_{seed}_{which}.npy"
+        return data["noisy" if which == "raw" else "true"], None
+    path = CACHE / f"{name}_{len(data['X'])}_{seed}_{which}.npz"
     if path.is_file():
-        return np.load(path)
+        cached = np.load(path)
+        return cached["labels"], (cached["proba"] if "proba" in cached else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        labels = (clean_wsc if which == "wsc" else clean_cleanlab)(data["X"], data["noisy"], seed)
+        if which == "wsc":
+            labels, proba = clean_wsc(data["X"], data["noisy"], seed)
+        else:
+            labels, proba = clean_cleanlab(data["X"], data["noisy"], seed), None
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(path, labels)
-    return labels
+    np.savez(path, labels=labels, **({} if proba is None else {"proba": proba}))
+    return labels, proba
 
 
 def binary_targets(labels: np.ndarray, classes: int | None) -> np.ndarray:
@@ -119,7 +131,8 @@ def run(name: str, kinds: list[str], n_train: int, n_test: int, seed: int) -> pd
     frames = []
     for which in LABELS:
         start = time.time()
-        labels = label_set(which, data, name, seed)
+        labels, proba = label_set(which, data, name, seed)
+        soft = proba is not None and data["classes"] is None
         kept = labels >= 0
         agreement = float((labels[kept] == data["true"][kept]).mean())
         coverage = float(kept.mean())
@@ -127,7 +140,8 @@ def run(name: str, kinds: list[str], n_train: int, n_test: int, seed: int) -> pd
         Y = binary_targets(labels, data["classes"])
         for kind in kinds:
             start = time.time()
-            clf = AUClassifier(kind=kind, random_state=seed).fit(data["X"], Y, data["groups"])
+            clf = AUClassifier(kind=kind, random_state=seed).fit(data["X"], Y, data["groups"],
+                                                                 proba if soft else None)
             proba = clf.predict_proba(data["X_test"])
             table = au_metrics(data["Y_test"], clf.predict(data["X_test"]), proba, data["names"])
             table = table.assign(dataset=name, labels=which, classifier=kind, seed=seed,

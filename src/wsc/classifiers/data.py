@@ -10,6 +10,7 @@ import numpy as np
 from wsc.errors import InputError
 from wsc.io.tables import AU_COLUMN, ID, align, read_features, read_labels
 
+CONFIDENCE = "_confidence"
 _AU_PARTS = re.compile(r"^AU0*(\d+)([A-Za-z]?)$", re.IGNORECASE)
 
 
@@ -27,13 +28,16 @@ def openface_name(name: str) -> str:
 
 @dataclass
 class Labelled:
-    """Feature rows matched to label rows: X (n, d), Y (n, m) 0/1 with -1 unknown."""
+    """Feature rows matched to label rows: X (n, d), Y (n, m) 0/1 with -1 unknown, and
+    soft labels proba (n, m): P(present) from `wsc clean`'s confidence columns (NaN where
+    a row or AU has none; None when the file has no confidence column)."""
 
     ids: list[str]
     X: np.ndarray
     Y: np.ndarray
     au_names: list[str]
     groups: np.ndarray | None
+    proba: np.ndarray | None = None
 
 
 def _match(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
@@ -55,10 +59,35 @@ def _match(feature_ids: list[str] | None, label_ids: list[str] | None, n_feature
     return label_rows, np.array([position[label_ids[i]] for i in label_rows], dtype=np.int64)
 
 
+def _soft_labels(Y: np.ndarray, values: np.ndarray, columns: list[str], au_names: list[str],
+                 labels: str) -> np.ndarray | None:
+    """P(present) per row and AU from `<AU>_confidence` columns (the confidence of the
+    cleaned value: P(present) = c for a 1, 1 - c for a 0); None without such columns."""
+    found = {canonical_au(c[:-len(CONFIDENCE)]): j for j, c in enumerate(columns)
+             if c.endswith(CONFIDENCE) and AU_COLUMN.match(c[:-len(CONFIDENCE)])}
+    if not any(a in found for a in au_names):
+        return None
+    proba = np.full(Y.shape, np.nan)
+    for k, a in enumerate(au_names):
+        if a not in found:
+            continue
+        raw = values[:, found[a]]
+        conf = np.array([np.nan if v is None else v for v in raw], dtype=object)
+        bad = [i for i, v in enumerate(conf) if not (isinstance(v, (int, float, np.number)) and
+                                                     (np.isnan(v) or 0.0 <= v <= 1.0))]
+        if bad:
+            raise InputError(f"confidence must be a number in [0, 1], got {conf[bad[0]]!r}",
+                             file=labels, row=bad[0] + 2, column=columns[found[a]])
+        conf = conf.astype(float)
+        proba[:, k] = np.where(Y[:, k] == 1, conf, np.where(Y[:, k] == 0, 1.0 - conf, np.nan))
+    return proba
+
+
 def load_labelled(features: str, labels: str, subject: str | None = None,
-                  au_names: list[str] | None = None) -> Labelled:
+                  au_names: list[str] | None = None, soft: bool = False) -> Labelled:
     """Features and AU labels matched by id; `au_names` picks (and orders) the AUs, else
-    every AU column is used; `subject` names the column of subject ids, if any."""
+    every AU column is used; `subject` names the column of subject ids, if any; `soft`
+    also reads `<AU>_confidence` columns as soft labels."""
     feature_ids, X = read_features(features)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
     label_rows, feature_rows = _match(feature_ids, label_ids, X.shape[0], features, labels)
@@ -84,4 +113,5 @@ def load_labelled(features: str, labels: str, subject: str | None = None,
         groups = np.unique(np.asarray([str(v) for v in raw]), return_inverse=True)[1]
     ids = [label_ids[i] for i in label_rows] if label_ids is not None else \
         [str(i) for i in label_rows]
-    return Labelled(ids, X[feature_rows], Y, au_names, groups)
+    proba = _soft_labels(Y, values[label_rows], columns, au_names, labels) if soft else None
+    return Labelled(ids, X[feature_rows], Y, au_names, groups, proba)

@@ -16,7 +16,9 @@ class AUClassifier:
 
     For each AU: out-of-fold scores over `n_folds` validation folds (subject-independent
     when `groups` is given) fit a Platt calibrator and pick the F1-maximising threshold; the
-    final model is then refitted on every labelled row. An AU with fewer than two examples
+    final model is then refitted on every labelled row. With soft labels (`proba`: the
+    cleaner's P(present) per row) training, calibration and the threshold all use them
+    (expected loss, expected F1). An AU with fewer than two examples
     of a class gets a constant prediction (its label frequency).
     Fitted: models_ (None for a constant AU), calibrators_, thresholds_, validation_f1_,
     prevalence_, n_labelled_, n_features_in_, n_outputs_.
@@ -33,11 +35,16 @@ class AUClassifier:
         if self.progress is not None:
             self.progress(1)
 
-    def fit(self, X: np.ndarray, Y: np.ndarray, groups: np.ndarray | None = None) -> "AUClassifier":
-        """Fit on features X (n, d) and labels Y (n, m) of 0/1 with -1 for unknown."""
+    def fit(self, X: np.ndarray, Y: np.ndarray, groups: np.ndarray | None = None,
+            proba: np.ndarray | None = None) -> "AUClassifier":
+        """Fit on features X (n, d) and labels Y (n, m) of 0/1 with -1 for unknown;
+        optionally soft labels proba (n, m): P(present) of each labelled row (NaN = use Y)."""
         X = np.asarray(X, dtype=np.float32)
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if proba is not None:
+            proba = np.asarray(proba, dtype=float).reshape(Y.shape)
+            proba = np.where(np.isnan(proba), Y, proba)
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
             raise ValueError(f"X must be (n, d) with one row per label row; got {X.shape}, "
                              f"{Y.shape}")
@@ -51,8 +58,9 @@ class AUClassifier:
         for j in range(Y.shape[1]):
             known = Y[:, j] >= 0
             y = Y[known, j].astype(np.int64)
+            p = None if proba is None else np.clip(proba[known, j], 0.0, 1.0)
             self.n_labelled_[j] = y.size
-            self.prevalence_[j] = y.mean() if y.size else 0.0
+            self.prevalence_[j] = (y.mean() if p is None else p.mean()) if y.size else 0.0
             if y.size == 0 or min(y.sum(), y.size - y.sum()) < 2:
                 self.models_.append(None)
                 self.calibrators_.append(None)
@@ -60,27 +68,30 @@ class AUClassifier:
                     self._tick()
                 continue
             g = None if groups is None else np.asarray(groups)[known]
-            model, calibrator, threshold, f1 = self._fit_one(X[known], y, g)
+            model, calibrator, threshold, f1 = self._fit_one(X[known], y, g, p)
             self.models_.append(model)
             self.calibrators_.append(calibrator)
             self.thresholds_[j], self.validation_f1_[j] = threshold, f1
         return self
 
-    def _fit_one(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None):
+    def _fit_one(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
+                 p: np.ndarray | None):
         """Out-of-fold scores -> calibrator and threshold; then the model on all rows."""
         folds = fold_ids(y, self.n_folds, groups, self.random_state)
         oof = np.zeros(len(y))
         for f in range(folds.max() + 1):
             train = folds != f
             if np.unique(y[train]).size == 2:
-                model = fit_base(make_base(self.kind, self.random_state), X[train], y[train])
+                model = fit_base(make_base(self.kind, self.random_state), X[train], y[train],
+                                 None if p is None else p[train])
                 oof[~train] = scores(model, X[~train])
             self._tick()
         for _ in range(self.n_folds - folds.max() - 1):
             self._tick()
-        calibrator = PlattCalibrator().fit(oof, y)
-        threshold, f1 = best_f1_threshold(y, calibrator.predict_proba(oof))
-        model = fit_base(make_base(self.kind, self.random_state), X, y)
+        target = y if p is None else p
+        calibrator = PlattCalibrator().fit(oof, target)
+        threshold, f1 = best_f1_threshold(target, calibrator.predict_proba(oof))
+        model = fit_base(make_base(self.kind, self.random_state), X, y, p)
         self._tick()
         return model, calibrator, threshold, f1
 

@@ -5,13 +5,15 @@ import numpy as np
 
 
 def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 of `proba >= threshold` against 0/1 labels `y`.
+    """(threshold, F1) maximising F1 of `proba >= threshold` against labels `y`: 0/1, or
+    soft labels in [0, 1] (P(present) per row), whose F1 is the expected one (true
+    positives counted as the summed P(present) of the rows predicted present).
 
     The threshold is half-way between the chosen score and the next lower one, so it does
     not sit exactly on a training score. With no positives it returns (1.0, 0.0)."""
-    y = np.asarray(y).astype(bool)
+    y = np.asarray(y, dtype=float)
     proba = np.asarray(proba, dtype=float)
-    if not y.any():
+    if not y.sum() > 0:
         return 1.0, 0.0
     order = np.argsort(-proba, kind="stable")
     p, t = proba[order], y[order]

@@ -12,7 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train per-AU classifiers on cleaned labels",
         description="Train one calibrated classifier per AU column of --labels (empty cells, "
                     "i.e. pruned rows, are left out), with a per-AU threshold tuned on "
-                    "validation folds.")
+                    "validation folds. When --labels has `wsc clean`'s <AU>_confidence "
+                    "columns they are used as soft labels (P(present) per row).")
     p.add_argument("--features", required=True,
                    help="feature store folder, or .npy/.csv/.parquet as `wsc clean` reads")
     p.add_argument("--labels", required=True, help=".csv as `wsc clean` reads and writes it")
@@ -24,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="label column of subject ids: validation folds never split a subject "
                         "(default: the column 'subject' when present)")
     p.add_argument("--folds", type=int, default=3, help="validation folds (3)")
+    p.add_argument("--hard-labels", action="store_true",
+                   help="ignore <AU>_confidence columns: train on the 0/1 values only")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
@@ -51,14 +54,16 @@ def run(args: argparse.Namespace) -> int:
     if args.folds < 2:
         raise InputError("--folds must be at least 2")
     subject = _subject_column(args.labels, args.subject)
-    data = load_labelled(args.features, args.labels, subject=subject)
+    data = load_labelled(args.features, args.labels, subject=subject, soft=not args.hard_labels)
     print(f"{len(data.ids)} rows, {data.X.shape[1]} features, AUs {', '.join(data.au_names)}"
-          + (f", subjects from column {subject!r}" if subject else ""), file=sys.stderr)
+          + (f", subjects from column {subject!r}" if subject else "")
+          + (", soft labels from the confidence columns" if data.proba is not None else ""),
+          file=sys.stderr)
     clf = AUClassifier(kind=args.classifier, n_folds=args.folds, random_state=args.seed)
     with tqdm(total=len(data.au_names) * (args.folds + 1), desc="train", unit="fit",
               disable=args.no_progress, file=sys.stderr) as bar:
         clf.progress = bar.update
-        clf.fit(data.X, data.Y, data.groups)
+        clf.fit(data.X, data.Y, data.groups, data.proba)
     clf.progress = None
     extraction = None
     if Path(args.features).is_dir():
@@ -66,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
                       "transform": store_transform(Path(args.features))}
     save_model(args.out, clf, data.au_names, feature_config(args.features, data.X.shape[1]),
                extraction, info={"classifier": args.classifier, "rows": len(data.ids),
-                                 "subject": subject, "seed": args.seed})
+                                 "subject": subject, "seed": args.seed,
+                                 "soft_labels": data.proba is not None})
     print(f"{'au':>6} {'labelled':>8} {'positive':>8} {'threshold':>9} {'val_f1':>6}")
     for j, name in enumerate(data.au_names):
         print(f"{name:>6} {clf.n_labelled_[j]:>8} {clf.prevalence_[j]:>8.3f} "
