@@ -63,3 +63,20 @@ def test_unknown_labels_are_left_out_and_fit_is_deterministic():
 def test_one_class_is_an_error():
     with pytest.raises(ValueError, match="two classes"):
         NoiseAwareLogistic().fit(np.zeros((5, 2)), np.ones(5, dtype=int))
+
+
+def test_independent_errors_leave_the_difficulty_near_zero():
+    """Errors random and independent across columns: nothing is shared, and the shared
+    model gives the class-conditional model's boundaries."""
+    rng = np.random.default_rng(5)
+    n = 12000
+    X = rng.standard_normal((n, 6))
+    Y_true = (X[:, :3] > [0.0, 0.5, 1.2]).astype(int)
+    p_err = 1 / (1 + np.exp(-(-1.5 + rng.standard_normal((n, 3)))))
+    Y_weak = _flip(Y_true, p_err, p_err, rng)
+    shared = NoiseAwareLogistic().fit(X, Y_weak)
+    plain = NoiseAwareLogistic(shared_difficulty=False).fit(X, Y_weak)
+    assert np.linalg.norm(shared.difficulty_coef_) < 0.15
+    for j in range(3):
+        a, b = (roc_auc_score(Y_true[:, j], m.predict_true_proba(X, j)[:, 1]) for m in (shared, plain))
+        assert abs(a - b) < 0.005
