@@ -142,8 +142,9 @@ def run(name: str, kinds: list[str], n_train: int, n_test: int, seed: int) -> pd
             start = time.time()
             clf = AUClassifier(kind=kind, random_state=seed).fit(data["X"], Y, data["groups"],
                                                                  proba if soft else None)
-            proba = clf.predict_proba(data["X_test"])
-            table = au_metrics(data["Y_test"], clf.predict(data["X_test"]), proba, data["names"])
+            test_proba = clf.predict_proba(data["X_test"])
+            table = au_metrics(data["Y_test"], clf.predict(data["X_test"]), test_proba,
+                               data["names"])
             table = table.assign(dataset=name, labels=which, classifier=kind, seed=seed,
                                  n_train=len(Y), label_agreement=agreement, coverage=coverage,
                                  clean_seconds=round(clean_s, 1),
