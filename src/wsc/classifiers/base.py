@@ -33,24 +33,24 @@ def make_base(kind: str, random_state: int = 0):
 def fit_base(model, X: np.ndarray, y: np.ndarray, proba: np.ndarray | None = None):
     """Fit `model` on (X, y); the MLP gets balanced sample weights (it has no class_weight).
 
-    With soft labels `proba` (P(present) per row) each row enters twice, as present with
-    weight proba and as absent with weight 1 - proba, the two classes balanced by their
-    expected counts: the expected loss under the cleaner's posterior, so the positives a
-    hard argmax would drop (rare AUs at P(present) 0.3) still teach the model."""
+    With soft labels `proba` (P(present) per row) the linear model sees each row twice, as
+    present with weight proba and as absent with weight 1 - proba, the two classes balanced
+    by their expected counts: the expected loss under the cleaner's posterior, so the
+    positives a hard argmax would drop (rare AUs at P(present) 0.3) still teach it. The
+    boosting and MLP models keep the hard labels: their early stopping holds out a random
+    10% of the rows, which would hold out one copy of a row and train on the other."""
     last = model[-1] if hasattr(model, "steps") else model
-    if proba is None:
-        if isinstance(last, MLPClassifier):
-            weights = compute_sample_weight("balanced", y)
-            return model.fit(X, y, mlpclassifier__sample_weight=weights)
-        return model.fit(X, y)
-    p = np.asarray(proba, dtype=float)
-    n = p.size
-    weights = np.r_[p * n / (2 * max(p.sum(), 1e-12)),
-                    (1 - p) * n / (2 * max((1 - p).sum(), 1e-12))]
-    X2, y2 = np.vstack([X, X]), np.r_[np.ones(n, np.int64), np.zeros(n, np.int64)]
-    if hasattr(model, "steps"):
-        return model.fit(X2, y2, **{f"{model.steps[-1][0]}__sample_weight": weights})
-    return model.fit(X2, y2, sample_weight=weights)
+    if proba is not None and isinstance(last, LogisticRegression):
+        p = np.asarray(proba, dtype=float)
+        n = p.size
+        weights = np.r_[p * n / (2 * max(p.sum(), 1e-12)),
+                        (1 - p) * n / (2 * max((1 - p).sum(), 1e-12))]
+        return model.fit(np.vstack([X, X]), np.r_[np.ones(n, np.int64), np.zeros(n, np.int64)],
+                         logisticregression__sample_weight=weights)
+    if isinstance(last, MLPClassifier):
+        weights = compute_sample_weight("balanced", y)
+        return model.fit(X, y, mlpclassifier__sample_weight=weights)
+    return model.fit(X, y)
 
 
 def scores(model, X: np.ndarray) -> np.ndarray:
