@@ -11,8 +11,8 @@ def _inputs(n: int, seed: int = 0):
     random_neighbours = rng.integers(0, n, (n, 30))          # votes that know nothing
     p_weak = np.where(codes[:, None] == np.arange(2), 0.9, 0.1)   # a classifier that does
     p_true = p_weak.copy()
-    T = np.tile(np.array([[0.8, 0.2], [0.2, 0.8]]), (n, 1, 1))
-    return codes, folds, random_neighbours, (p_weak, p_true, T)
+    likelihood = np.where(codes[:, None] == np.arange(2), 0.8, 0.2)   # T(x)[c, weak]
+    return codes, folds, random_neighbours, (p_weak, p_true, likelihood)
 
 
 def test_classifier_posterior_when_it_carries_the_evidence():

@@ -43,9 +43,12 @@ def test_shared_difficulty_is_learned_from_the_common_columns():
     assert np.corrcoef(shared.difficulty(X), shift)[0, 1] > 0.9
     rare = [roc_auc_score(Y_true[:, 2], m.predict_true_proba(X, 2)[:, 1]) for m in (shared, plain)]
     assert rare[0] > rare[1]
-    T = shared.transition(X[:3], 0)
-    assert T.shape == (3, 2, 2)
+    T = shared.transition(X[:50], 0)
+    assert T.shape == (50, 2, 2)
     np.testing.assert_allclose(T.sum(axis=2), 1.0)
+    weak = Y_weak[:50, 0]
+    np.testing.assert_allclose(shared.weak_likelihood(X[:50], weak, 0),
+                               T[np.arange(50), :, weak], rtol=1e-10)
 
 
 def test_unknown_labels_are_left_out_and_fit_is_deterministic():

@@ -76,10 +76,10 @@ def test_row_posterior_uses_each_rows_noise():
     from wsc.reannotation.noise import row_posterior
 
     p_true = np.array([[0.5, 0.5], [0.5, 0.5], [0.9, 0.1]])
-    T = np.array([[[0.9, 0.1], [0.1, 0.9]],      # a reliable row: the weak label counts
-                  [[0.5, 0.5], [0.5, 0.5]],      # an uninformative row: P(true | x) stays
-                  [[0.9, 0.1], [0.1, 0.9]]])
-    post = row_posterior(p_true, T, np.array([1, 1, -1]))
+    likelihood = np.array([[0.1, 0.9],      # a reliable row labelled 1: the label counts
+                           [0.5, 0.5],      # an uninformative row: P(true | x) stays
+                           [1.0, 1.0]])     # no weak label
+    post = row_posterior(p_true, likelihood)
     np.testing.assert_allclose(post[0], [0.1, 0.9])
     np.testing.assert_allclose(post[1], [0.5, 0.5])
-    np.testing.assert_allclose(post[2], [0.9, 0.1])             # unknown weak label
+    np.testing.assert_allclose(post[2], [0.9, 0.1])

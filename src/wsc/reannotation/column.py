@@ -70,7 +70,7 @@ def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, fold
 
     Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), the
     cross-fitted noise-aware logistic regression's P(weak | x) (`classifier` = its P(weak | x),
-    P(true | x) and per-row noise matrix T(x)) and a neighbour vote in cross-fitted WSE
+    P(true | x) and each row's T(x)[c, weak]) and a neighbour vote in cross-fitted WSE
     embeddings; pooled by held-out weak-label likelihood. When the classifier carries at
     least half of the pooled weight and every weak class has at least MIN_CLASS_ROWS rows,
     its own posterior P(true | x) T(x)[true, weak] is used (it models noise that varies
@@ -80,7 +80,7 @@ def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, fold
     is below min_confidence are pruned, least confident first, but never more than a
     (1 - min_coverage) share.
     """
-    p_weak, p_true, transition = classifier
+    p_weak, p_true, likelihood = classifier
     sources = {
         "knn": neighbour_proba(feature_neighbors[:, :vote_neighbors], codes, n_classes),
         "knn_wide": neighbour_proba(feature_neighbors, codes, n_classes),
@@ -92,7 +92,7 @@ def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, fold
     T = estimate_transition(pooled, codes)
     counts = np.bincount(codes[codes >= 0], minlength=n_classes)
     use_classifier = bool(weights[2] >= 0.5 and counts.min() >= MIN_CLASS_ROWS)
-    posterior = row_posterior(p_true, transition, codes) if use_classifier else \
+    posterior = row_posterior(p_true, likelihood) if use_classifier else \
         clean_posterior(pooled, T, codes)
     confidence = posterior.max(axis=1)
     kept = keep_confident(confidence, min_confidence, min_coverage)

@@ -21,16 +21,17 @@ def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
 def crossfit_classifier_proba(X: np.ndarray, codes: np.ndarray, n_classes: list[int],
                               folds: np.ndarray, C: float = 1.0
                               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per column, (P(weak | x), P(true | x), T(x)) of shapes (n, K), (n, K), (n, K, K) from
-    one noise-aware logistic regression over all columns (shared difficulty), trained on
-    the other folds' weak labels. codes: (n, m). A class absent from a fold's training rows
-    gets probability 0 there and an identity row in T."""
+    """Per column, (P(weak | x), P(true | x), T(x)[c, weak]) of shape (n, K) each, from one
+    noise-aware logistic regression over all columns (shared difficulty) trained on the
+    other folds' weak labels. codes: (n, m). The last is the row's own weak label's
+    likelihood under each true class (1 where the label is unknown). A class absent from a
+    fold's training rows gets probability 0 there and an uninformative likelihood."""
     from wsc.reannotation.noisy_logistic import NoiseAwareLogistic
 
     n = X.shape[0]
     proba = [np.zeros((n, k)) for k in n_classes]
     true_proba = [np.zeros((n, k)) for k in n_classes]
-    transition = [np.tile(np.eye(k), (n, 1, 1)) for k in n_classes]
+    likelihood = [np.ones((n, k)) for k in n_classes]
     for f in np.unique(folds):
         train, test = folds != f, folds == f
         fitted = []
@@ -44,16 +45,18 @@ def crossfit_classifier_proba(X: np.ndarray, codes: np.ndarray, n_classes: list[
         if not fitted:
             continue
         model = NoiseAwareLogistic(C=C).fit(X[train], codes[np.ix_(train, fitted)])
-        rows = np.flatnonzero(test)
         for col, j in enumerate(fitted):
             cls = model.classes_[col]
-            proba[j][np.ix_(rows, cls)] = model.predict_proba(X[test], col)
-            true_proba[j][np.ix_(rows, cls)] = model.predict_true_proba(X[test], col)
-            transition[j][rows[:, None, None], cls[None, :, None], cls[None, None, :]] = \
-                model.transition(X[test], col)
+            rows = np.flatnonzero(test & np.isin(codes[:, j], cls))   # labelled with a seen class
+            proba[j][np.ix_(test, cls)] = model.predict_proba(X[test], col)
+            true_proba[j][np.ix_(test, cls)] = model.predict_true_proba(X[test], col)
+            if rows.size:
+                weak = np.searchsorted(cls, codes[rows, j])
+                likelihood[j][rows] = 0.0
+                likelihood[j][np.ix_(rows, cls)] = model.weak_likelihood(X[rows], weak, col)
     proba = [np.clip(P, 1e-6, None) / np.clip(P, 1e-6, None).sum(axis=1, keepdims=True)
              for P in proba]
-    return list(zip(proba, true_proba, transition))
+    return list(zip(proba, true_proba, likelihood))
 
 
 def crossfit_wse_neighbors(X: np.ndarray, groups: np.ndarray, folds: np.ndarray,

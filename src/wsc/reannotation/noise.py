@@ -46,9 +46,8 @@ def clean_posterior(p_weak: np.ndarray, T: np.ndarray, codes: np.ndarray) -> np.
     return post / post.sum(axis=1, keepdims=True)
 
 
-def row_posterior(p_true: np.ndarray, transition: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """P(true = c | x, weak) proportional to P(true = c | x) T(x)[c, weak], with a noise
-    matrix per row (n, K, K); rows without a weak label keep P(true | x)."""
-    like = transition[np.arange(codes.size), :, np.maximum(codes, 0)]
-    post = np.clip(p_true, 1e-12, None) * np.where(codes[:, None] >= 0, like, 1.0)
+def row_posterior(p_true: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
+    """P(true = c | x, weak) proportional to P(true = c | x) T(x)[c, weak], given each row's
+    own weak-label likelihood T(x)[c, weak] (n, K; ones for rows without a weak label)."""
+    post = np.clip(p_true, 1e-12, None) * likelihood
     return post / post.sum(axis=1, keepdims=True)

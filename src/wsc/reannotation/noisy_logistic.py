@@ -178,6 +178,16 @@ class NoiseAwareLogistic:
         return softmax(A[None] + self.difficulty(X)[:, None, None] * (1.0 - np.eye(K))[None],
                        axis=2)
 
+    def weak_likelihood(self, X: np.ndarray, y: np.ndarray, column: int = 0) -> np.ndarray:
+        """T_j(x)[c, y] (n, K): how likely each row's given label y (a class index) is under
+        each true class, in O(n K) memory (no per-row K x K matrix)."""
+        E = self.base_transition_[column]
+        diag = np.diag(E)
+        e = np.exp(np.clip(self.difficulty(X), -30.0, 30.0))[:, None]
+        den = diag[None, :] + e * (E.sum(axis=1) - diag)[None, :]
+        same = np.asarray(y)[:, None] == np.arange(E.shape[0])[None, :]
+        return E[:, y].T * np.where(same, 1.0, e) / den
+
     def predict_true_proba(self, X: np.ndarray, column: int = 0) -> np.ndarray:
         """P(true class | x) for one column (its classes_ order)."""
         X = np.asarray(X, dtype=np.float64)
