@@ -74,8 +74,9 @@ class NoiseAwareLogistic:
     and v = 0, which keeps the solution on the side where the annotator is mostly right.
     C: inverse L2 strength on W and v, as in scikit-learn. Fitted: classes_ (per column),
     coef_ / intercept_ (per column), base_transition_ (per column, T at s = 0),
-    difficulty_coef_ (v in raw feature units), n_iter_. max_iter = 200 stops L-BFGS early
-    on purpose: measured better for the rarest AU than running to convergence.
+    difficulty_coef_ / difficulty_intercept_ (s(x) in raw feature units), n_iter_.
+    max_iter = 200 stops L-BFGS early on purpose: measured better for the rarest AU than
+    running to convergence.
     """
 
     def __init__(self, C: float = 1.0, initial_agreement: float = 0.8,
