@@ -5,8 +5,8 @@ synthetic AU data at several annotator error levels.
 the default, gives about 80% correct labels; lower is a better annotator). For each level the
 same linear classifier is trained on raw, WSC-cleaned and true labels and scored on
 held-out rows against the true labels (WSC with its soft labels, as `wsc train` uses
-them); the table also gives the precision of the weak
-positive labels of the rarest AUs, the quantity that decides what any cleaner can recover.
+them); the CSV also gives each AU's base rate and the precision and recall of its weak
+labels, the quantities that decide what any cleaner can recover.
 
     .venv/bin/python benchmarks/bench_annotator_sweep.py [--biases 0.35 -0.5 -1.5]
         [--n-train 20000] [--n-test 10000] [--seed 0]
@@ -77,10 +77,12 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     table.to_csv(RESULTS / "annotator_sweep.csv", index=False, float_format="%.4f")
     means = table[table.au == "mean"]
-    lines = ["| annotator_bias | raw label agreement | raw F1 | wsc F1 | true F1 | wsc-raw | wsc-true |",
+    lines = ["| annotator_bias | raw label agreement | raw F1 | wsc F1 | true F1 | wsc-raw "
+             "| wsc-true |",
              "|---|---|---|---|---|---|---|"]
     for _, r in means.iterrows():
-        lines.append(f"| {r['annotator_bias']:+.2f} | {r['raw_agreement']:.3f} | {100 * r['raw']:.1f} | "
+        lines.append(f"| {r['annotator_bias']:+.2f} | {r['raw_agreement']:.3f} | "
+                     f"{100 * r['raw']:.1f} | "
                      f"{100 * r['wsc']:.1f} | {100 * r['true']:.1f} | {100 * r['wsc-raw']:+.1f} | "
                      f"{100 * r['wsc-true']:+.1f} |")
     (RESULTS / "annotator_sweep.md").write_text("\n".join(lines) + "\n")

@@ -94,7 +94,8 @@ def clean_cleanlab(X: np.ndarray, noisy: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-def label_set(which: str, data: dict, name: str, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+def label_set(which: str, data: dict, name: str,
+              seed: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Training labels of one arm (categorical codes, -1 = left out) and, for WSC on binary
     columns, its soft labels (P(present), as `wsc train` reads them); cached on disk."""
     if which in ("raw", "true"):

@@ -169,3 +169,14 @@ def test_too_few_rows(tmp_path, data, capsys):
 def test_row_count_mismatch_npy(tmp_path, data, capsys):
     err = bad_case(tmp_path, data, capsys, npy=data[0][:-5], with_id=False)
     assert "labels.csv" in err and "115" in err
+
+
+@pytest.mark.parametrize("option", ["--min-majority", "--min-confidence", "--min-coverage"])
+def test_share_option_out_of_range(tmp_path, data, capsys, option):
+    X, _, noisy, ids, mood = data
+    labels = write_labels(tmp_path / "labels.csv", ids, noisy, mood, with_id=False)
+    np.save(tmp_path / "f.npy", X)
+    code, _, captured = run(tmp_path, tmp_path / "f.npy", labels, capsys, option, "1.5")
+    err = captured.err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert option[2:].replace("-", "_") in err[0] and "1.5" in err[0]

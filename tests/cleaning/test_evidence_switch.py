@@ -22,7 +22,8 @@ def test_classifier_posterior_when_it_carries_the_evidence():
     assert result.info["weights"]["logistic"] > 0.5
     assert result.info["posterior_from"] == "classifier"
     expected = np.where(codes[:, None] == np.arange(2), 0.9 * 0.8, 0.1 * 0.2)
-    np.testing.assert_allclose(result.info["posterior"], expected / expected.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(result.info["posterior"],
+                               expected / expected.sum(axis=1, keepdims=True))
 
 
 def test_pooled_posterior_on_few_rows_per_class():

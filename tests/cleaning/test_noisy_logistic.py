@@ -81,5 +81,6 @@ def test_independent_errors_leave_the_difficulty_near_zero():
     plain = NoiseAwareLogistic(shared_difficulty=False).fit(X, Y_weak)
     assert np.linalg.norm(shared.difficulty_coef_) < 0.15
     for j in range(3):
-        a, b = (roc_auc_score(Y_true[:, j], m.predict_true_proba(X, j)[:, 1]) for m in (shared, plain))
+        a, b = (roc_auc_score(Y_true[:, j], m.predict_true_proba(X, j)[:, 1])
+                for m in (shared, plain))
         assert abs(a - b) < 0.005

@@ -18,8 +18,8 @@ class AUClassifier:
     when `groups` is given) fit a Platt calibrator and pick the F1-maximising threshold; the
     final model is then refitted on every labelled row. With soft labels (`proba`: the
     cleaner's P(present) per row) calibration and the threshold use them (expected F1),
-    and so does the linear model's training (expected loss; see `fit_base`). An AU with fewer than two examples
-    of a class gets a constant prediction (its label frequency).
+    and so does the linear model's training (expected loss; see `fit_base`). An AU with
+    fewer than two examples of a class gets a constant prediction (its label frequency).
     Fitted: models_ (None for a constant AU), calibrators_, thresholds_, validation_f1_,
     prevalence_, n_labelled_, n_features_in_, n_outputs_.
     """

@@ -69,8 +69,8 @@ def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, fold
     """Pool held-out evidence sources, estimate the annotator's noise, keep confident posteriors.
 
     Sources: neighbour votes in the features (k and all of `feature_neighbors`, 3k), the
-    cross-fitted noise-aware logistic regression's P(weak | x) (`classifier` = its P(weak | x),
-    P(true | x) and each row's T(x)[c, weak]) and a neighbour vote in cross-fitted WSE
+    cross-fitted noise-aware logistic regression (`classifier`: its P(weak | x), P(true | x)
+    and each row's T(x)[c, weak]) and a neighbour vote in cross-fitted WSE
     embeddings; pooled by held-out weak-label likelihood. When the classifier carries at
     least half of the pooled weight and every weak class has at least MIN_CLASS_ROWS rows,
     its own posterior P(true | x) T(x)[true, weak] is used (it models noise that varies
@@ -87,17 +87,18 @@ def clean_evidence(codes: np.ndarray, n_classes: int, clusters: np.ndarray, fold
         "logistic": p_weak,
         "wse_knn": held_out_vote(wse_neighbors, codes, n_classes, folds),
     }
-    weights = mixture_weights(list(sources.values()), codes)
-    pooled = sum(w * p for w, p in zip(weights, sources.values()))
+    weights = dict(zip(sources, mixture_weights(list(sources.values()), codes)))
+    pooled = sum(weights[name] * p for name, p in sources.items())
     T = estimate_transition(pooled, codes)
     counts = np.bincount(codes[codes >= 0], minlength=n_classes)
-    use_classifier = bool(weights[2] >= 0.5 and counts.min() >= MIN_CLASS_ROWS)
+    use_classifier = bool(weights["logistic"] >= 0.5 and counts.min() >= MIN_CLASS_ROWS)
     posterior = row_posterior(p_true, likelihood) if use_classifier else \
         clean_posterior(pooled, T, codes)
     confidence = posterior.max(axis=1)
     kept = keep_confident(confidence, min_confidence, min_coverage)
     labels = np.where(kept, posterior.argmax(axis=1), -1)
-    info = {"weights": dict(zip(sources, np.round(weights, 3).tolist())), "transition": T,
+    info = {"weights": {name: round(float(w), 3) for name, w in weights.items()},
+            "transition": T,
             "posterior_from": "classifier" if use_classifier else "pooled",
             "posterior": posterior}
     return ColumnResult(labels, confidence, clusters, kept, info)

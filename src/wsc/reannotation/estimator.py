@@ -88,6 +88,11 @@ class WSC:
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
             raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
                              f"Y {Y.shape}")
+        for name, low, high in (("min_majority", 0.0, 1.0), ("min_confidence", 0.0, 1.0),
+                                ("min_coverage", 0.0, 1.0)):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
         if not np.all(np.isfinite(X)):
             raise ValueError("X has NaN or infinite values")
         if X.shape[0] <= 3 * self.vote_neighbors:

@@ -1,9 +1,9 @@
 """Held-out estimates of P(weak label | x): no row's own label ever votes for itself.
 
 Each source (neighbour vote in the features, cross-fitted noise-aware logistic
-regression, neighbour vote in a cross-fitted WSE embedding) predicts every row's weak label from other rows;
-`mixture_weights` then pools them by the likelihood they give the held-out weak labels,
-which needs no true labels.
+regression, neighbour vote in a cross-fitted WSE embedding) predicts every row's weak
+label from other rows; `mixture_weights` then pools them by the likelihood they give the
+held-out weak labels, which needs no true labels.
 """
 from __future__ import annotations
 
@@ -98,4 +98,3 @@ def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 2
         r /= r.sum(axis=1, keepdims=True)
         w = r.mean(axis=0)
     return w
-

@@ -22,8 +22,9 @@ def _column_loss(Z: np.ndarray, E: np.ndarray, e: np.ndarray, y: np.ndarray, kno
                  G_Z: np.ndarray, g_A: np.ndarray, g_s: np.ndarray) -> float:
     """One column's negative log-likelihood; fills dL/dZ (G_Z), adds dL/dA to g_A and
     dL/ds to g_s. Z: (n, K) logits of the true class; E = exp(A - rowmax); e = exp(s).
-    T(x)[c, a] = E[c, a] (e if a != c else 1) / den_c, den_c = E[c, c] + e (sum_a E[c, a] - E[c, c]).
-    One pass over the rows, O(n K^2): the vectorised form spent its time in tiny reductions."""
+    T(x)[c, a] = E[c, a] (e if a != c else 1) / den_c with
+    den_c = E[c, c] + e (sum_a E[c, a] - E[c, c]). One pass over the rows, O(n K^2): the
+    vectorised form spent its time in tiny reductions."""
     n, K = Z.shape
     off = np.empty(K)
     for c in range(K):
