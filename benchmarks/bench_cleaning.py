@@ -129,7 +129,7 @@ def run_method(method: str, X: np.ndarray, Yn: np.ndarray, seed: int
         model.fit(X, Yn)
         codes = model.label_codes_.reshape(n, m)
         if method == "wsc_default":    # the label each row would get, pruned or not
-            codes = np.stack([d["posterior"].argmax(axis=1) for d in model.details_], axis=1)
+            codes = np.stack([P.argmax(axis=1) for P in model.posterior_], axis=1)
         return codes, model.kept_.reshape(n, m), model.confidence_.reshape(n, m)
     out = np.empty_like(Yn)
     clustered = method in ("kmeans_vote", "spectral_vote")

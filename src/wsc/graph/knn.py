@@ -32,49 +32,62 @@ def _to_metric(sq: np.ndarray, metric: str) -> np.ndarray:
     return (sq / 2.0 if metric == "cosine" else np.sqrt(sq)).astype(np.float32)
 
 
-def _drop_self(indices: np.ndarray, sqdist: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """From k+1 results per row keep k, removing the row itself (or the last if absent)."""
-    n = indices.shape[0]
-    is_self = indices == np.arange(n)[:, None]
+def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """From k+1 results per queried row keep k, removing the row itself (or the last if absent)."""
+    m = indices.shape[0]
+    is_self = indices == rows[:, None]
     drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
     keep = np.ones(indices.shape, dtype=bool)
-    keep[np.arange(n), drop] = False
-    return indices[keep].reshape(n, k).astype(np.int64), sqdist[keep].reshape(n, k)
+    keep[np.arange(m), drop] = False
+    return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
 
 
-def _search(index, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Query every row of X against a faiss index in blocks that bound the result memory."""
-    n = X.shape[0]
-    indices = np.empty((n, k), dtype=np.int64)
-    sqdist = np.empty((n, k), dtype=np.float32)
+def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80):
+    """A faiss index holding every row of X: flat (exact) or HNSW (its level generator has
+    a fixed seed, so the search is deterministic)."""
+    import faiss
+
+    if method == "exact":
+        index = faiss.IndexFlatL2(X.shape[1])
+    elif method == "hnsw":
+        index = faiss.IndexHNSWFlat(X.shape[1], m)
+        index.hnsw.efConstruction = ef_construction
+    else:
+        raise ValueError(f"method must be 'auto', 'exact' or 'hnsw', got {method!r}")
+    index.add(X)
+    return index
+
+
+def _search(index, X: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Query the given rows of X against a faiss index in blocks that bound the result memory."""
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(2 * (k + 1), 64)
+    indices = np.empty((rows.size, k), dtype=np.int64)
+    sqdist = np.empty((rows.size, k), dtype=np.float32)
     block = max(1024, BLOCK_BYTES // (12 * (k + 1)))
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        d, i = index.search(X[start:stop], k + 1)
-        i, d = _drop_self(np.where(i < 0, np.arange(start, stop)[:, None], i), d, k)
-        indices[start:stop], sqdist[start:stop] = i, d
+    for start in range(0, rows.size, block):
+        chunk = rows[start:start + block]
+        d, i = index.search(X[chunk], k + 1)
+        i, d = _drop_self(np.where(i < 0, chunk[:, None], i), d, chunk, k)
+        indices[start:start + chunk.size], sqdist[start:start + chunk.size] = i, d
     return indices, sqdist
 
 
-def _exact(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact kNN by brute force (faiss flat index: BLAS distances, blocked, bounded memory)."""
-    import faiss
-
-    index = faiss.IndexFlatL2(X.shape[1])
-    index.add(X)
-    return _search(index, X, k)
-
-
-def _hnsw(X: np.ndarray, k: int, m: int = 32, ef_construction: int = 80
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate kNN with a faiss HNSW index; its level generator has a fixed seed."""
-    import faiss
-
-    index = faiss.IndexHNSWFlat(X.shape[1], m)
-    index.hnsw.efConstruction = ef_construction
-    index.add(X)
-    index.hnsw.efSearch = max(2 * (k + 1), 64)
-    return _search(index, X, k)
+def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
+             ) -> tuple[np.ndarray, int, str]:
+    """Prepared X, k and the concrete method, after the checks every search shares."""
+    X = _prepare(X, metric)
+    n = X.shape[0]
+    if not np.all(np.isfinite(X)):
+        bad = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"X has a NaN or infinite value at row {bad[0]}, column {bad[1]}")
+    k = int(n_neighbors)
+    if k < 1 or k >= n:
+        raise ValueError(f"n_neighbors={k} needs at least {k + 1} points, got {n}")
+    if method == "auto":
+        method = "exact" if n <= EXACT_MAX_N else "hnsw"
+    return X, k, method
 
 
 def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
@@ -86,20 +99,15 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     Both backends are deterministic (HNSW uses a fixed internal seed), so random_state
     only exists for a uniform estimator interface and does not change the result.
     """
-    X = _prepare(X, metric)
-    n = X.shape[0]
-    if not np.all(np.isfinite(X)):
-        bad = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"X has a NaN or infinite value at row {bad[0]}, column {bad[1]}")
-    k = int(n_neighbors)
-    if k < 1 or k >= n:
-        raise ValueError(f"n_neighbors={k} needs at least {k + 1} points, got {n}")
-    if method == "auto":
-        method = "exact" if n <= EXACT_MAX_N else "hnsw"
-    if method == "exact":
-        indices, sq = _exact(X, k)
-    elif method == "hnsw":
-        indices, sq = _hnsw(X, k)
-    else:
-        raise ValueError(f"method must be 'auto', 'exact' or 'hnsw', got {method!r}")
+    X, k, method = _checked(X, n_neighbors, metric, method)
+    indices, sq = _search(_index(X, method), X, np.arange(X.shape[0]), k)
     return indices, _to_metric(sq, metric)
+
+
+def kneighbors_of(X: np.ndarray, rows: np.ndarray, n_neighbors: int, method: str = "auto"
+                  ) -> np.ndarray:
+    """The n_neighbors nearest other points of X for the given rows only (indices, sorted by
+    distance): the index holds every row and only `rows` are searched, so a search split
+    over folds costs one full search in all (exact) or one index build per fold (HNSW)."""
+    X, k, method = _checked(X, n_neighbors, "euclidean", method)
+    return _search(_index(X, method), X, np.asarray(rows, dtype=np.int64), k)[0]

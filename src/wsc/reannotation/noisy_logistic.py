@@ -17,7 +17,7 @@ from scipy.optimize import minimize
 from scipy.special import softmax
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _column_loss(Z: np.ndarray, E: np.ndarray, e: np.ndarray, y: np.ndarray, known: np.ndarray,
                  G_Z: np.ndarray, g_A: np.ndarray, g_s: np.ndarray) -> float:
     """One column's negative log-likelihood; fills dL/dZ (G_Z), adds dL/dA to g_A and
