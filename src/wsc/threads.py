@@ -9,7 +9,8 @@ on one thread; the cores are used instead by independent work (one fold per thre
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -45,12 +46,30 @@ def cleaner_threads(n_jobs: int | None = None) -> Iterator[int]:
             faiss.omp_set_num_threads(faiss_before)
 
 
-def map_threads(func: Callable[[T], R], items: Iterable[T], n_jobs: int) -> list[R]:
+def map_threads(func: Callable[[T], R], items: Iterable[T], n_jobs: int,
+                report: Callable[[int, int, float], None] | None = None) -> list[R]:
     """func over items on n_jobs threads, results in item order (deterministic: each item's
     work is independent). Worth it where func releases the GIL (sparse products, BLAS,
-    Numba nogil loops)."""
+    Numba nogil loops). report(done, total, seconds_left) after each item, the time left
+    extrapolated from the items done so far."""
     items = list(items)
+    start, done = time.perf_counter(), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if report is not None:
+            elapsed = time.perf_counter() - start
+            report(done, len(items), elapsed / done * (len(items) - done))
+
     if n_jobs <= 1 or len(items) <= 1:
-        return [func(item) for item in items]
+        out = []
+        for item in items:
+            out.append(func(item))
+            tick()
+        return out
     with ThreadPoolExecutor(max_workers=min(n_jobs, len(items))) as pool:
-        return list(pool.map(func, items))
+        futures = [pool.submit(func, item) for item in items]
+        for _ in as_completed(futures):
+            tick()
+        return [f.result() for f in futures]

@@ -6,6 +6,11 @@ import numpy as np
 METRICS = ("euclidean", "cosine")
 # Above this many points `method="auto"` switches from exact to approximate search.
 EXACT_MAX_N = 20_000
+# `method="auto"` above EXACT_MAX_N: HNSW up to this many dimensions (embeddings, whose
+# rows bunch into few tight groups that IVF cells split badly), IVF above (features).
+HNSW_MAX_DIM = 32
+# Cells an IVF search visits (docs/scale.md: recall 0.996 at 128-d, k = 100, 100k rows).
+IVF_PROBES = 16
 # Memory budget (bytes) of one block of search results.
 BLOCK_BYTES = 1 << 28
 
@@ -43,18 +48,37 @@ def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
     return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
 
 
-def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80):
-    """A faiss index holding every row of X: flat (exact) or HNSW (its level generator has
-    a fixed seed, so the search is deterministic)."""
+def _ivf(X: np.ndarray, n_probe: int):
+    """An inverted-file index (about 4 sqrt(n) k-means cells trained on a fixed-seed sample
+    of 64 rows per cell): for few dimensions it builds and searches far faster than HNSW."""
     import faiss
 
+    n, d = X.shape
+    n_list = int(np.clip(4 * np.sqrt(n), 16, 16384))
+    sample = X[np.random.default_rng(0).choice(n, min(n, 64 * n_list), replace=False)]
+    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_list)
+    index.cp.seed = 0
+    index.train(sample)
+    index.add(X)
+    index.nprobe = n_probe
+    return index
+
+
+def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80,
+           n_probe: int = IVF_PROBES):
+    """A faiss index holding every row of X: flat (exact), HNSW (its level generator has a
+    fixed seed, so the search is deterministic) or IVF (fixed-seed k-means)."""
+    import faiss
+
+    if method == "ivf":
+        return _ivf(X, n_probe)
     if method == "exact":
         index = faiss.IndexFlatL2(X.shape[1])
     elif method == "hnsw":
         index = faiss.IndexHNSWFlat(X.shape[1], m)
         index.hnsw.efConstruction = ef_construction
     else:
-        raise ValueError(f"method must be 'auto', 'exact' or 'hnsw', got {method!r}")
+        raise ValueError(f"method must be 'auto', 'exact', 'hnsw' or 'ivf', got {method!r}")
     index.add(X)
     return index
 
@@ -86,7 +110,7 @@ def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
     if k < 1 or k >= n:
         raise ValueError(f"n_neighbors={k} needs at least {k + 1} points, got {n}")
     if method == "auto":
-        method = "exact" if n <= EXACT_MAX_N else "hnsw"
+        method = "exact" if n <= EXACT_MAX_N else "hnsw" if X.shape[1] <= HNSW_MAX_DIM else "ivf"
     return X, k, method
 
 
@@ -95,19 +119,11 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     """The n_neighbors nearest other points of every row, sorted by distance.
 
     Returns (indices int64 (n, k), distances float32 (n, k)); a point is never its own
-    neighbour. method: 'exact' (blocked brute force), 'hnsw' (faiss), or 'auto'.
-    Both backends are deterministic (HNSW uses a fixed internal seed), so random_state
-    only exists for a uniform estimator interface and does not change the result.
+    neighbour. method: 'exact' (blocked brute force), 'hnsw' or 'ivf' (faiss), or 'auto'
+    (exact up to EXACT_MAX_N rows, then HNSW up to HNSW_MAX_DIM dimensions, else IVF).
+    Every backend is deterministic (fixed internal seeds), so random_state only exists for
+    a uniform estimator interface and does not change the result.
     """
     X, k, method = _checked(X, n_neighbors, metric, method)
     indices, sq = _search(_index(X, method), X, np.arange(X.shape[0]), k)
     return indices, _to_metric(sq, metric)
-
-
-def kneighbors_of(X: np.ndarray, rows: np.ndarray, n_neighbors: int, method: str = "auto"
-                  ) -> np.ndarray:
-    """The n_neighbors nearest other points of X for the given rows only (indices, sorted by
-    distance): the index holds every row and only `rows` are searched, so a search split
-    over folds costs one full search in all (exact) or one index build per fold (HNSW)."""
-    X, k, method = _checked(X, n_neighbors, "euclidean", method)
-    return _search(_index(X, method), X, np.asarray(rows, dtype=np.int64), k)[0]

@@ -67,6 +67,14 @@ class CleaningContext:
     def n_folds(self) -> int:
         return int(self.folds.max()) + 1
 
+    def reporter(self, what: str):
+        """A map_threads report that prints '<what> i/n done, about N s left' (several items)."""
+        def report(done: int, total: int, left: float) -> None:
+            if total > 1:
+                self.progress(f"{what} {done}/{total} done" +
+                              (f", about {left:.0f} s left" if done < total else ""))
+        return report
+
     def feature_neighbors(self, k: int) -> np.ndarray:
         """The k nearest other rows of each row in the features (a slice of the one search)."""
         if k > self.neighbors.shape[1]:
@@ -78,8 +86,8 @@ class CleaningContext:
         L2-normalised (the same solve as `WeaklySupervisedEmbedding` with this graph)."""
         return self.embed_many([codes], lam, n_components)[0]
 
-    def embed_many(self, group_codes: list[np.ndarray], lam: float,
-                   n_components: int) -> list[np.ndarray]:
+    def embed_many(self, group_codes: list[np.ndarray], lam: float, n_components: int,
+                   what: str = "embedding") -> list[np.ndarray]:
         """Several WSE embeddings of the shared graph (one per group coding), on n_jobs
         threads: the solver's time is in sparse products, which release the GIL."""
         if self.L is None:
@@ -90,7 +98,7 @@ class CleaningContext:
             W, _, _ = solve_batch(self.L, GroupScatter(compact_codes(codes)), W0, lam)
             return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
 
-        return map_threads(solve, group_codes, self.n_jobs)
+        return map_threads(solve, group_codes, self.n_jobs, self.reporter(what))
 
 
 def build_context(X: np.ndarray, *, n_folds: int, graph_k: int | None, vote_k: int,
