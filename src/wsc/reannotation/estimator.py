@@ -154,10 +154,8 @@ class WSC(BaseEstimator):
             return self.groups
         return "combinations" if self.mode == "evidence" else "per_label"
 
-    def _clusters(self, context: CleaningContext, groups: np.ndarray) -> Clusters:
-        """Rank-order clusters of the WSE embedding guided by `groups`."""
-        E = self._timed("embedding", context.embed, groups, self.lam,
-                        self._rank(context.n))
+    def _cluster(self, context: CleaningContext, E: np.ndarray) -> Clusters:
+        """Rank-order clusters of one embedding."""
         return self._timed("rank-order", rank_order_clusters, E,
                            min(self.cluster_neighbors, context.n - 1), self.threshold,
                            self.random_state)
@@ -172,12 +170,16 @@ class WSC(BaseEstimator):
         multi = [j for j in range(m) if len(self.classes_[j]) >= 2]
         if self._grouping() == "combinations":
             self._say("embedding with combinations groups and rank-order clustering")
-            shared = self._clusters(context, combination_groups(codes[:, multi]))
-            return [shared] * m
+            E = self._timed("embedding", context.embed, combination_groups(codes[:, multi]),
+                            self.lam, self._rank(context.n))
+            return [self._cluster(context, E)] * m
+        self._say(f"embedding each of the {m} columns ({context.n_jobs} at a time)")
+        embeddings = self._timed("embedding", context.embed_many, list(codes.T), self.lam,
+                                 self._rank(context.n), "column embedding")
         out = []
-        for j in range(m):
-            self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
-            out.append(self._clusters(context, codes[:, j]))
+        for j, E in enumerate(embeddings):
+            self._say(f"column {j + 1}/{m}: rank-order clustering")
+            out.append(self._cluster(context, E))
         return out
 
     def _sources(self, n: int) -> list[EvidenceSource]:
