@@ -99,13 +99,26 @@ class WSC:
             raise ValueError(f"need more than 3 * vote_neighbors = {3 * self.vote_neighbors} "
                              f"rows, got {X.shape[0]}")
 
-    def fit(self, X, Y) -> "WSC":
-        """Clean every column of Y (n,) or (n, m) given features X (n, d)."""
+    def fit(self, X, Y, trusted=None) -> "WSC":
+        """Clean every column of Y (n,) or (n, m) given features X (n, d).
+
+        trusted: optional reviewed labels of Y's shape, unknown where not reviewed; a
+        reviewed row's weak label is replaced by it before cleaning (so it is evidence for
+        the other rows) and its output is fixed to it (confidence 1, kept)."""
         X = np.asarray(X, dtype=np.float32)
         Y_in = np.asarray(Y, dtype=object)
         Y2 = Y_in.reshape(-1, 1) if Y_in.ndim == 1 else Y_in
         self._check(X, Y2)
         n, m = Y2.shape
+        reviewed = None
+        if trusted is not None:
+            T = np.asarray(trusted, dtype=object)
+            T = T.reshape(-1, 1) if T.ndim == 1 else T
+            if T.shape != Y2.shape:
+                raise ValueError(f"trusted must have Y's shape {Y_in.shape}, "
+                                 f"got {np.shape(trusted)}")
+            reviewed = np.stack([encode_labels(T[:, j])[0] >= 0 for j in range(m)], axis=1)
+            Y2 = np.where(reviewed, T, Y2)
         encoded = [encode_labels(Y2[:, j]) for j in range(m)]
         codes = np.stack([c for c, _ in encoded], axis=1)
         self.classes_ = [classes for _, classes in encoded]
@@ -117,6 +130,12 @@ class WSC:
             single = [np.unique(c[c >= 0]).size < 2 for c in cleaned.T]
             cleaned[:, single] = codes[:, single]
             results = self._clean(X, codes, cleaned)
+        if reviewed is not None:
+            for j, result in enumerate(results):
+                rows = reviewed[:, j]
+                result.codes[rows] = codes[rows, j]
+                result.confidence[rows] = 1.0
+                result.kept[rows] = True
         self._store(results, Y_in.ndim == 1)
         return self
 
