@@ -94,10 +94,15 @@ def read_features(path: str | Path) -> tuple[list[str] | None, np.ndarray]:
     return ids, _check_numeric(values, name, [str(c) for c in columns], to_row)
 
 
-def read_labels(path: str | Path, require_id: bool
+def read_labels(path: str | Path, require_id: bool, columns: list[str] | None = None,
+                intensity_threshold: float | None = None
                 ) -> tuple[list[str] | None, list[str], np.ndarray]:
     """Label table (.csv): ids (None when absent and not required), column names, and an
-    object array of values with None for unknown (empty cell or 999)."""
+    object array of values with None for unknown (empty cell or 999). OpenFace and py-feat
+    files are read as their AU presence columns (`wsc.io.label_formats`); `columns` picks
+    the label columns to read."""
+    from wsc.io.label_formats import select_columns, to_label_table
+
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -105,6 +110,7 @@ def read_labels(path: str | Path, require_id: bool
     if path.suffix.lower() != ".csv":
         raise InputError("labels must be a .csv file", file=name)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = select_columns(to_label_table(frame, name, intensity_threshold), columns, name)
     ids = None
     if ID in frame.columns:
         ids = _check_ids(frame[ID], name, _csv_row)
