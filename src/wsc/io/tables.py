@@ -178,15 +178,34 @@ def _format(value) -> str:
     return str(value)
 
 
-def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
-                 confidence: np.ndarray, clusters: np.ndarray) -> None:
-    """CSV with `id` and, per label column, the cleaned value (empty where pruned),
-    `<column>_confidence` and `<column>_cluster`."""
+def output_frame(ids: list[str], columns: list[str], labels: np.ndarray, confidence: np.ndarray,
+                 clusters: np.ndarray, raw: np.ndarray | None = None) -> pd.DataFrame:
+    """The cleaned table: `id` and, per label column, the cleaned value (empty where pruned),
+    with `raw` given `<column>_raw` (the input label) and `<column>_changed` (1 where a
+    known label was replaced), `<column>_confidence` and `<column>_cluster`; when every
+    column has the same clusters, one `cluster` column instead."""
     out = {ID: ids}
+    shared = len(columns) > 1 and bool(np.all(clusters == clusters[:, :1]))
     for j, col in enumerate(columns):
-        out[col] = [_format(v) for v in labels[:, j]]
+        cleaned = [_format(v) for v in labels[:, j]]
+        out[col] = cleaned
+        if raw is not None:
+            before = [_format(v) for v in raw[:, j]]
+            out[f"{col}_raw"] = before
+            out[f"{col}_changed"] = [int(a != "" and b != "" and a != b)
+                                     for a, b in zip(before, cleaned)]
         out[f"{col}_confidence"] = np.round(confidence[:, j], 4)
-        out[f"{col}_cluster"] = clusters[:, j]
+        if not shared:
+            out[f"{col}_cluster"] = clusters[:, j]
+    if shared:
+        out["cluster"] = clusters[:, 0]
+    return pd.DataFrame(out)
+
+
+def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
+                 confidence: np.ndarray, clusters: np.ndarray, raw: np.ndarray | None = None
+                 ) -> None:
+    """Write `output_frame` as CSV."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(out).to_csv(path, index=False)
+    output_frame(ids, columns, labels, confidence, clusters, raw).to_csv(path, index=False)
