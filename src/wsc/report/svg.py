@@ -21,10 +21,10 @@ def _text(x: float, y: float, text: str, anchor: str = "middle", size: int = 11,
 
 def rates(classes: list[str], raw: list[int], cleaned: list[int], title: str) -> str:
     """Share of each class among known rows, before (grey) and after (blue) cleaning."""
-    width, height, top, bottom = 60 + 70 * len(classes), 150, 18, 26
+    width, height, top, bottom = max(250, 60 + 70 * len(classes)), 150, 18, 26
     plot = height - top - bottom
     total_raw, total_clean = max(sum(raw), 1), max(sum(cleaned), 1)
-    body = [_text(6, 12, "share of known rows: raw (grey) vs cleaned (blue)", "start", 10)]
+    body = [_text(6, 12, "share of known rows: raw (grey), cleaned (blue)", "start", 10)]
     for i, c in enumerate(classes):
         for k, (value, total, colour) in enumerate(((raw[i], total_raw, RAW),
                                                     (cleaned[i], total_clean, CLEAN))):
@@ -44,10 +44,10 @@ def heatmap(matrix: list[list[float]], classes: list[str], title: str) -> str:
     """Noise matrix T[true, weak] = P(annotator says weak | true class), darker = larger."""
     k = len(matrix)
     cell = 46 if k <= 6 else max(14, 276 // k)
-    left, top = 70, 40
-    width, height = left + cell * k + 10, top + cell * k + 10
-    body = [_text(left + cell * k / 2, 12, "annotator says (weak label)", size=10),
-            _text(12, top + cell * k / 2, "true", "middle", 10)]
+    left, top = 50, 40
+    width, height = max(left + cell * k + 10, 190), top + cell * k + 10
+    body = [_text(left, 12, "noise: P(annotator says | true)", "start", 10),
+            _text(16, top + cell * k / 2, "true", "middle", 10)]
     for a in range(k):
         body.append(_text(left + cell * a + cell / 2, top - 6, str(classes[a]), size=10))
         body.append(_text(left - 6, top + cell * a + cell / 2 + 4, str(classes[a]), "end", 10))

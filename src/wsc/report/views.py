@@ -124,8 +124,9 @@ def cluster_faces(run: CleanedRun, j: int, members: np.ndarray, k: int) -> list[
 
 def map_points(X: np.ndarray | None, run: CleanedRun, n_points: int, seed: int
                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A 2-D weakly-supervised embedding of a seeded sample of rows, guided by the cleaned
-    labels (their combinations; pruned rows join no group): (rows, xy scaled to [0, 1])."""
+    """A 2-D view of a seeded sample of rows: their 10-D weakly-supervised embedding guided
+    by the cleaned labels (their combinations; pruned rows join no group), projected on its
+    two principal axes (a 2-D WSE collapses onto one line): (rows, xy scaled to [0, 1])."""
     if X is None:
         return None
     from wsc.embedding.wse import WeaklySupervisedEmbedding
@@ -138,9 +139,12 @@ def map_points(X: np.ndarray | None, run: CleanedRun, n_points: int, seed: int
     rows = np.sort(rng.choice(usable, size=min(n_points, usable.size), replace=False))
     codes = np.stack([pd.Index(class_order([c])).get_indexer(c[rows]) for c in run.cleaned],
                      axis=1)
-    wse = WeaklySupervisedEmbedding(n_components=2, n_neighbors=min(15, rows.size - 1),
-                                    random_state=seed)
-    xy = wse.fit_transform(X[rows].astype(np.float32), combination_groups(codes))
+    wse = WeaklySupervisedEmbedding(n_components=min(10, rows.size - 2),
+                                    n_neighbors=min(15, rows.size - 1), random_state=seed)
+    E = wse.fit_transform(X[rows].astype(np.float32), combination_groups(codes))
+    E = E - E.mean(axis=0)
+    axes = np.linalg.svd(E, full_matrices=False)[2][:2]
+    xy = E @ axes.T
     xy = xy - xy.min(axis=0)
     xy = xy / np.maximum(xy.max(axis=0), 1e-12)
     return rows, np.round(xy, 4)

@@ -30,7 +30,7 @@
   function face(r, j, caption) {
     const rows = R.rows;
     const tile = el("figure", { class: "face", "data-id": rows.id[r] });
-    if (rows.thumb[r]) tile.append(el("img", { src: rows.thumb[r], alt: rows.id[r], loading: "lazy" }));
+    if (rows.thumb[r]) tile.append(el("img", { src: rows.thumb[r], alt: rows.id[r] }));
     else tile.append(el("div", { class: "noimg", text: rows.id[r] }));
     tile.append(el("figcaption", { text: caption }));
     return tile;
@@ -143,7 +143,7 @@
     if (!R.map) { box.append(el("p", { class: "note", text: "No 2-D map: the report was made without features." })); return; }
     const j = state.col, size = 460;
     box.append(el("p", { class: "note", text:
-      `${R.map.rows.length} sampled rows in a 2-D weakly-supervised embedding guided by the cleaned labels; coloured by ${R.meta.columns[j]} before (left) and after (right) cleaning. Hover for the face.` }));
+      `${R.map.rows.length} sampled rows: the two principal axes of their weakly-supervised embedding guided by the cleaned labels; coloured by ${R.meta.columns[j]} before (left) and after (right) cleaning. Hover for the face.` }));
     const legend = el("div", { class: "legend" });
     for (const c of classesOf(j)) legend.append(el("span", { class: "key", style: `background:${colour(j, c)}` }), el("span", { text: ` ${c}  ` }));
     legend.append(el("span", { class: "key", style: "background:#dddddd" }), el("span", { text: " unknown / pruned" }));
