@@ -27,6 +27,8 @@ def test_report_from_a_store(cleaning_run, tmp_path, capsys):
     assert all(t.read_bytes()[:2] == b"\xff\xd8" for t in thumbs[:5])
     assert data["failures"]["count"] == 3
     assert data["failures"]["reasons"] == {"cannot decode image": 2, "no face found": 1}
+    failed = (out / "failed_images.csv").read_text().splitlines()
+    assert failed[0] == "id,source,reason" and failed[1].startswith("bad001,photos/bad001.jpg,")
     # the counts agree with the cleaner's own summary
     summary = json.loads((cleaning_run["dir"] / "cleaned.summary.json").read_text())
     for col, s in zip(data["columns"], summary["columns"]):

@@ -161,6 +161,10 @@ def build_report(cleaned: str | Path, out: str | Path, features: str | Path | No
             (tmp / name).write_bytes(jpeg)
             thumbs[key] = name
         failures = read_failures(store)
+        if failures:       # all of them, the page shows the first MAX_FAILURES
+            import pandas as pd
+
+            pd.DataFrame(failures).to_csv(tmp / "failed_images.csv", index=False)
 
     reasons: dict[str, int] = {}
     for f in failures:

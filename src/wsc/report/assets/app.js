@@ -192,6 +192,7 @@
     const list = el("table", { class: "stats", id: "failure-list" }, el("tr", {}, el("th", { text: "id" }), el("th", { text: "source" }), el("th", { text: "reason" })));
     for (const row of f.shown) list.append(el("tr", {}, el("td", { text: row.id }), el("td", { text: row.source }), el("td", { text: row.reason })));
     box.append(list);
+    if (f.count) box.append(el("p", {}, el("a", { href: "failed_images.csv", text: "all failed images (CSV)" })));
     if (f.count > f.shown.length) box.append(el("p", { class: "note", text: `first ${f.shown.length} shown` }));
   }
 
