@@ -11,7 +11,7 @@ For each number of reviewed pairs, the cleaner reruns with the reviews as `trust
 run with the reviewed cells overwritten and no rerun, so `rest` vs `rest_fix_only` is what
 the reviews add as evidence for the other rows.
 
-    .venv/bin/python benchmarks/bench_review.py [--n 5000] [--seed 0] [--budgets 10 30 100]
+    .venv/bin/python benchmarks/bench_review.py [--n 5000] [--seed 0] [--budgets 1 3 10 30]
 
 Writes benchmarks/results/review_curve.csv and review_curve.png.
 """
@@ -55,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--budgets", type=int, nargs="+", default=[10, 30, 100])
+    parser.add_argument("--budgets", type=int, nargs="+", default=[1, 3, 10, 30])
     parser.add_argument("--strategies", nargs="+", default=["most_changed", "largest"])
     args = parser.parse_args()
     warnings.simplefilter("ignore", UserWarning)
@@ -121,9 +121,12 @@ def plot(table: pd.DataFrame, args: argparse.Namespace) -> None:
         part = table[table["strategy"] == strategy]
         if part.empty:
             continue
-        x = [0, *part["reviewed_pairs"]]
+        x = [0, *(100 * part["reviewed_share"])]
         axes[0].plot(x, [base["agreement"], *part["agreement"]], "o-", color=colour,
                      label=strategy)
+        for xi, yi, k in zip(x[1:], part["agreement"], part["reviewed_pairs"]):
+            axes[0].annotate(str(k), (xi, yi), textcoords="offset points", xytext=(3, -10),
+                             fontsize=7, color=colour)
         axes[1].plot(x, [base["rest"], *part["rest"]], "o-", color=colour,
                      label=f"{strategy}: rerun with reviews")
         axes[1].plot(x, [base["rest"], *part["rest_fix_only"]], "o--", color=colour, alpha=0.5,
@@ -131,7 +134,7 @@ def plot(table: pd.DataFrame, args: argparse.Namespace) -> None:
     axes[0].set_title("all cells")
     axes[1].set_title("cells nobody reviewed")
     for ax in axes:
-        ax.set_xlabel("reviewed (cluster, AU) pairs")
+        ax.set_xlabel("reviewed cells (% of all; numbers: reviewed (cluster, AU) pairs)")
         ax.set_ylabel("agreement with true labels (kept cells)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
