@@ -18,8 +18,8 @@ from wsc.errors import InputError
 from wsc.report import svg
 from wsc.report.inputs import CleanedRun, load_cleaned, load_features
 from wsc.report.media import is_store, read_failures, read_thumbs
-from wsc.report.views import (cluster_faces, cluster_table, column_stats, galleries, map_points,
-                              ranked_clusters)
+from wsc.report.views import (changed_mask, cluster_faces, cluster_table, column_stats,
+                              galleries, map_points, ranked_clusters)
 
 MARKER = ".wsc-report"
 MAX_FAILURES = 2000
@@ -118,6 +118,7 @@ def build_report(cleaned: str | Path, out: str | Path, features: str | Path | No
         gal = {k: ref(v) for k, v in galleries(run, j, gallery_size).items()}
         table = cluster_table(run, j)
         ranked = ranked_clusters(table, n_clusters)
+        changed = changed_mask(run, j)
         for cid in {c for ids in ranked.values() for c in ids}:
             key = f"{'*' if run.shared else j}:{cid}"
             entry = clusters.setdefault(key, {"id": cid, "members": None, "stats": {}})
@@ -129,7 +130,8 @@ def build_report(cleaned: str | Path, out: str | Path, features: str | Path | No
                 "size": int(row["size"]), "label": str(row["label"]),
                 "purity": round(float(row["purity"]), 3), "changed": int(row["changed"]),
                 "pruned": int(row["pruned"]),
-                "faces": ref(cluster_faces(run, j, entry["members_rows"], faces_per_cluster))}
+                "faces": ref(cluster_faces(run, j, entry["members_rows"], changed,
+                                           faces_per_cluster))}
         columns.append({**stats[j], "galleries": gal,
                         "clusters": {k: [f"{'*' if run.shared else j}:{c}" for c in v]
                                      for k, v in ranked.items()}})

@@ -115,10 +115,11 @@ def ranked_clusters(table: pd.DataFrame, k: int, min_size: int = 3) -> dict[str,
             "changed": [int(c) for c in most]}
 
 
-def cluster_faces(run: CleanedRun, j: int, members: np.ndarray, k: int) -> list[int]:
-    """Up to k members to show: changed rows first, then the least confident."""
-    changed = changed_mask(run, j)[members]
-    order = np.lexsort((members, run.confidence[members, j], ~changed))
+def cluster_faces(run: CleanedRun, j: int, members: np.ndarray, changed: np.ndarray,
+                  k: int) -> list[int]:
+    """Up to k members to show: changed rows first (`changed`: the column's mask), then the
+    least confident."""
+    order = np.lexsort((members, run.confidence[members, j], ~changed[members]))
     return members[order[:k]].tolist()
 
 
