@@ -5,6 +5,8 @@ takes (cluster, AU) pairs of that run, in one of two orders, and sets every row 
 to its true label (what a careful human would do after looking at the faces):
   most_changed  pairs with the most rows whose label the cleaner changed first
   largest       pairs of the largest clusters first (AUs in column order)
+  small_most_changed  like most_changed, among clusters of at most 50 rows (what a person
+                can check in the report's gallery; the shared clustering has giant clusters)
 For each number of reviewed pairs, the cleaner reruns with the reviews as `trusted`
 (`wsc clean --corrections`). Agreement with the true labels is measured on kept cells
 (with coverage), over all cells and over the cells nobody reviewed; "fix only" is the first
@@ -13,7 +15,8 @@ the reviews add as evidence for the other rows.
 
     .venv/bin/python benchmarks/bench_review.py [--n 5000] [--seed 0] [--budgets 1 3 10 30]
 
-Writes benchmarks/results/review_curve.csv and review_curve.png.
+Writes benchmarks/results/review_curve.csv (rows of other strategies for the same n and
+seed are kept, so strategies can be run one at a time) and review_curve.png.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
+CSV = RESULTS / "review_curve.csv"
+SMALL = 50          # largest cluster the small_most_changed reviewer takes
 
 
 def review_order(clusters: np.ndarray, changed: np.ndarray, strategy: str) -> list[tuple[int, int]]:
@@ -37,7 +42,9 @@ def review_order(clusters: np.ndarray, changed: np.ndarray, strategy: str) -> li
         n_changed = np.bincount(inverse, weights=changed[:, j], minlength=ids.size)
         for c in range(ids.size):
             pairs.append((int(ids[c]), j, int(sizes[c]), float(n_changed[c])))
-    if strategy == "most_changed":
+    if strategy == "small_most_changed":
+        pairs = [p for p in pairs if p[2] <= SMALL]
+    if strategy in ("most_changed", "small_most_changed"):
         pairs.sort(key=lambda p: (-p[3], -p[2], p[1], p[0]))
     else:
         pairs.sort(key=lambda p: (-p[2], p[1], p[0]))
@@ -74,7 +81,7 @@ def main() -> None:
     every = np.ones_like(truth, dtype=bool)
     acc, cov = agreement(base.label_codes_, base.kept_, truth, every)
     raw = float((noisy == truth).mean())
-    rows = [{"strategy": "none", "reviewed_pairs": 0, "reviewed_cells": 0,
+    rows = [{"n": args.n, "seed": args.seed, "strategy": "none", "reviewed_pairs": 0, "reviewed_cells": 0,
              "reviewed_share": 0.0, "agreement": acc, "coverage": cov, "rest": acc,
              "rest_coverage": cov, "rest_fix_only": acc, "raw": raw,
              "seconds": round(base_seconds, 1)}]
@@ -93,7 +100,7 @@ def main() -> None:
             acc, cov = agreement(model.label_codes_, model.kept_, truth, every)
             rest, rest_cov = agreement(model.label_codes_, model.kept_, truth, ~reviewed)
             fix_only, _ = agreement(base.label_codes_, base.kept_, truth, ~reviewed)
-            rows.append({"strategy": strategy, "reviewed_pairs": budget,
+            rows.append({"n": args.n, "seed": args.seed, "strategy": strategy, "reviewed_pairs": budget,
                          "reviewed_cells": int(reviewed.sum()),
                          "reviewed_share": float(reviewed.mean()), "agreement": acc,
                          "coverage": cov, "rest": rest, "rest_coverage": rest_cov,
@@ -102,10 +109,24 @@ def main() -> None:
             print(f"{strategy:>12} {budget:4d} pairs ({r['reviewed_share']:.3f} of cells): "
                   f"agreement {acc:.4f} (cov {cov:.3f}), unreviewed {rest:.4f} vs fix-only "
                   f"{fix_only:.4f}, {seconds:.0f} s", flush=True)
-            pd.DataFrame(rows).to_csv(RESULTS / "review_curve.csv", index=False)
-    table = pd.DataFrame(rows)
+            table = merged(rows, args)
+            table.to_csv(CSV, index=False)
+    table = merged(rows, args)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     plot(table, args)
+
+
+def merged(rows: list[dict], args: argparse.Namespace) -> pd.DataFrame:
+    """This run's rows plus the saved rows of other strategies for the same n and seed."""
+    new = pd.DataFrame(rows)
+    if not CSV.is_file():
+        return new
+    old = pd.read_csv(CSV)
+    if "n" not in old.columns:
+        return new
+    same = (old["n"] == args.n) & (old["seed"] == args.seed)
+    old = old[same & ~old["strategy"].isin(["none", *args.strategies])]
+    return pd.concat([new.iloc[:1], old, new.iloc[1:]], ignore_index=True)
 
 
 def plot(table: pd.DataFrame, args: argparse.Namespace) -> None:
@@ -117,7 +138,8 @@ def plot(table: pd.DataFrame, args: argparse.Namespace) -> None:
 
     base = table[table["strategy"] == "none"].iloc[0]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
-    for strategy, colour in (("most_changed", "tab:orange"), ("largest", "tab:blue")):
+    for strategy, colour in (("most_changed", "tab:orange"), ("largest", "tab:blue"),
+                             ("small_most_changed", "tab:green")):
         part = table[table["strategy"] == strategy]
         if part.empty:
             continue
