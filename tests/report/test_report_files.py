@@ -87,3 +87,17 @@ def test_missing_summary_given_is_an_error(cleaning_run, tmp_path):
 
     with pytest.raises(InputError, match="file not found"):
         build_report(cleaning_run["cleaned"], tmp_path / "r", summary=tmp_path / "none.json")
+
+
+def test_parquet_cleaned_table(cleaning_run, tmp_path):
+    import pandas as pd
+
+    table = pd.read_csv(cleaning_run["cleaned"], dtype=str, keep_default_na=False)
+    table.to_parquet(tmp_path / "cleaned.parquet")
+    build_report(tmp_path / "cleaned.parquet", tmp_path / "a",
+                 summary=cleaning_run["dir"] / "cleaned.summary.json")
+    build_report(cleaning_run["cleaned"], tmp_path / "b")
+    a, b = load_data(tmp_path / "a"), load_data(tmp_path / "b")
+    assert [c["changed"] for c in a["columns"]] == [c["changed"] for c in b["columns"]]
+    assert [c["pruned"] for c in a["columns"]] == [c["pruned"] for c in b["columns"]]
+    assert a["rows"]["id"] == b["rows"]["id"]
