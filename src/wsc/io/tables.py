@@ -94,10 +94,15 @@ def read_features(path: str | Path) -> tuple[list[str] | None, np.ndarray]:
     return ids, _check_numeric(values, name, [str(c) for c in columns], to_row)
 
 
-def read_labels(path: str | Path, require_id: bool
+def read_labels(path: str | Path, require_id: bool, columns: list[str] | None = None,
+                intensity_threshold: float | None = None
                 ) -> tuple[list[str] | None, list[str], np.ndarray]:
     """Label table (.csv): ids (None when absent and not required), column names, and an
-    object array of values with None for unknown (empty cell or 999)."""
+    object array of values with None for unknown (empty cell or 999). OpenFace and py-feat
+    files are read as their AU presence columns (`wsc.io.label_formats`); `columns` picks
+    the label columns to read."""
+    from wsc.io.label_formats import select_columns, to_label_table
+
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -105,6 +110,7 @@ def read_labels(path: str | Path, require_id: bool
     if path.suffix.lower() != ".csv":
         raise InputError("labels must be a .csv file", file=name)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = select_columns(to_label_table(frame, name, intensity_threshold), columns, name)
     ids = None
     if ID in frame.columns:
         ids = _check_ids(frame[ID], name, _csv_row)
@@ -172,15 +178,34 @@ def _format(value) -> str:
     return str(value)
 
 
-def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
-                 confidence: np.ndarray, clusters: np.ndarray) -> None:
-    """CSV with `id` and, per label column, the cleaned value (empty where pruned),
-    `<column>_confidence` and `<column>_cluster`."""
+def output_frame(ids: list[str], columns: list[str], labels: np.ndarray, confidence: np.ndarray,
+                 clusters: np.ndarray, raw: np.ndarray | None = None) -> pd.DataFrame:
+    """The cleaned table: `id` and, per label column, the cleaned value (empty where pruned),
+    with `raw` given `<column>_raw` (the input label) and `<column>_changed` (1 where a
+    known label was replaced), `<column>_confidence` and `<column>_cluster`; when every
+    column has the same clusters, one `cluster` column instead."""
     out = {ID: ids}
+    shared = len(columns) > 1 and bool(np.all(clusters == clusters[:, :1]))
     for j, col in enumerate(columns):
-        out[col] = [_format(v) for v in labels[:, j]]
+        cleaned = [_format(v) for v in labels[:, j]]
+        out[col] = cleaned
+        if raw is not None:
+            before = [_format(v) for v in raw[:, j]]
+            out[f"{col}_raw"] = before
+            out[f"{col}_changed"] = [int(a != "" and b != "" and a != b)
+                                     for a, b in zip(before, cleaned)]
         out[f"{col}_confidence"] = np.round(confidence[:, j], 4)
-        out[f"{col}_cluster"] = clusters[:, j]
+        if not shared:
+            out[f"{col}_cluster"] = clusters[:, j]
+    if shared:
+        out["cluster"] = clusters[:, 0]
+    return pd.DataFrame(out)
+
+
+def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
+                 confidence: np.ndarray, clusters: np.ndarray, raw: np.ndarray | None = None
+                 ) -> None:
+    """Write `output_frame` as CSV."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(out).to_csv(path, index=False)
+    output_frame(ids, columns, labels, confidence, clusters, raw).to_csv(path, index=False)
