@@ -1,6 +1,7 @@
 """Cleaning one label column: the paper's pipeline and the evidence pipeline."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,9 @@ from wsc.reannotation.votes import cluster_majority, neighbour_proba
 
 # Fewest rows per weak class for the classifier's own (per-row) noise model to be used.
 MIN_CLASS_ROWS = 200
+# Paper mode: no cluster holding more than this share of the rows is relabelled as a block
+# (the rank-order threshold search refuses such partitions; one that remains is pruned).
+MAX_CLUSTER_SHARE = 0.5
 
 
 @dataclass
@@ -33,22 +37,42 @@ def embed(X: np.ndarray, groups: np.ndarray, wse_params: dict, random_state: int
 
 
 def rank_order_clusters(E: np.ndarray, n_neighbors: int, threshold: float | str,
-                        random_state: int) -> tuple[np.ndarray, dict]:
-    """Approximate rank-order clusters of an embedding, with the threshold curve."""
+                        random_state: int, max_share: float | None = None
+                        ) -> tuple[np.ndarray, dict]:
+    """Approximate rank-order clusters of an embedding, with the threshold curve; the
+    automatic threshold refuses partitions with a cluster over max_share of the rows
+    (default MAX_CLUSTER_SHARE), halving k where every threshold gives one."""
+    max_share = MAX_CLUSTER_SHARE if max_share is None else max_share
     from wsc.clustering.estimator import RankOrderClustering
 
     roc = RankOrderClustering(n_neighbors=n_neighbors, threshold=threshold,
+                              max_cluster_share=max_share,
                               random_state=random_state).fit(E)
     return roc.labels_, {"threshold": roc.threshold_, "n_clusters": roc.n_clusters_,
-                         "curve": roc.curve_}
+                         "curve": roc.curve_, "cluster_neighbors": roc.n_neighbors_,
+                         "largest_share": roc.largest_share_}
 
 
 def clean_paper(codes: np.ndarray, n_classes: int, clusters: np.ndarray, min_cluster_size: int,
-                min_majority: float) -> ColumnResult:
-    """Paper rule: cluster majority of the weak labels, tiny or split clusters pruned."""
+                min_majority: float, max_share: float | None = None) -> ColumnResult:
+    """Paper rule: cluster majority of the weak labels, tiny or split clusters pruned.
+
+    A cluster holding more than max_share of the rows is never relabelled as a block: its
+    rows are pruned, with a warning, and listed in info['oversize_clusters'] (id, rows);
+    max_share defaults to MAX_CLUSTER_SHARE."""
+    max_share = MAX_CLUSTER_SHARE if max_share is None else max_share
     labels, confidence, kept = cluster_majority(clusters, codes, n_classes, min_cluster_size,
                                                 min_majority)
-    return ColumnResult(labels, confidence, clusters, kept)
+    sizes = np.bincount(clusters)
+    oversize = np.flatnonzero(sizes > max_share * clusters.size)
+    if oversize.size:
+        block = np.isin(clusters, oversize)
+        labels, kept = np.where(block, -1, labels), kept & ~block
+        warnings.warn(f"paper mode: {int(block.sum())} of {clusters.size} rows are in "
+                      f"clusters holding over {max_share:.0%} of the data; pruned, not "
+                      "relabelled as a block", RuntimeWarning, stacklevel=2)
+    info = {"oversize_clusters": [(int(c), int(sizes[c])) for c in oversize]}
+    return ColumnResult(labels, confidence, clusters, kept, info)
 
 
 def keep_confident(confidence: np.ndarray, min_confidence: float,
