@@ -51,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
     p.add_argument("--min-cluster-size", type=int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
-    p.add_argument("--min-majority", type=float, default=0.0,
+    p.add_argument("--min-majority", type=float, default=0.5,
                    help="paper mode: prune clusters whose top label holds no more than this "
-                        "share (0: plurality; ties always abstain)")
+                        "share (0.5: a clear majority; 0: plurality; ties always abstain)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
@@ -79,9 +79,12 @@ def summary(columns: list[str], values: np.ndarray, codes_in: list[np.ndarray],
         known = codes_in[j] >= 0
         changed = int(np.sum(kept[:, j] & known & (codes_out[:, j] != codes_in[j])))
         pruned = int(np.sum(~kept[:, j]))
+        oversize = model.details_[j].get("oversize_clusters") or []
+        note = "".join(f", cluster {c} ({size} rows, over half the data) pruned, not "
+                       "relabelled as a block" for c, size in oversize)
         lines.append(f"{col}: changed {changed}, pruned {pruned}, "
                      f"coverage {kept[:, j].mean():.3f}, "
-                     f"known before {known.mean():.3f}")
+                     f"known before {known.mean():.3f}{note}")
     return lines
 
 
