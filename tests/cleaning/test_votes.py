@@ -83,3 +83,19 @@ def test_row_posterior_uses_each_rows_noise():
     np.testing.assert_allclose(post[0], [0.1, 0.9])
     np.testing.assert_allclose(post[1], [0.5, 0.5])
     np.testing.assert_allclose(post[2], [0.9, 0.1])
+
+
+def test_paper_rule_prunes_a_cluster_holding_most_rows():
+    import warnings
+
+    from wsc.reannotation.column import clean_paper
+
+    clusters = np.r_[np.zeros(80, int), np.ones(10, int), np.full(10, 2)]
+    codes = np.r_[np.zeros(60, int), np.ones(20, int), np.ones(10, int), np.zeros(10, int)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = clean_paper(codes, 2, clusters, 3, 0.5)
+    assert any("over 50%" in str(w.message) for w in caught)
+    assert not result.kept[:80].any() and (result.codes[:80] == -1).all()
+    assert result.kept[80:].all() and (result.codes[80:90] == 1).all()
+    assert result.info["oversize_clusters"] == [(0, 80)]
