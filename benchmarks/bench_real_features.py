@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/work/scratch10/fer"))
     parser.add_argument("--variants", nargs="+", default=None)
     parser.add_argument("--skip-wsc", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the result file")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     faces = load(args.work)
@@ -133,7 +134,7 @@ def main() -> None:
         print(row, flush=True)
     table = pd.DataFrame(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table.to_csv(RESULTS / "real_features.csv", index=False)
+    table.to_csv(RESULTS / f"real_features{args.tag}.csv", index=False)
     print(table.round(3).to_string(index=False))
 
 
