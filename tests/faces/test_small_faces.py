@@ -64,3 +64,17 @@ def test_rule_raises_the_detection_rate_on_real_48px_faces(model_path):
         rates[side] = np.mean([bool(analyzer.faces(im)) for im in rgb])
         analyzer.close()
     assert rates[128] >= 0.95 and rates[128] > rates[0]
+
+
+def test_face_hog_block_width_matches_its_declaration():
+    pytest.importorskip("cv2")
+    from wsc.faces.landmarks import BLENDSHAPE_NAMES, N_LANDMARKS
+    from wsc.features.blocks import BLOCKS, AlignedFace, block_slices, feature_vector
+
+    rng = np.random.default_rng(0)
+    face = AlignedFace(rng.integers(0, 255, (128, 128), dtype=np.uint8),
+                       rng.uniform(20, 108, (N_LANDMARKS, 2)).astype(np.float32),
+                       rng.random(len(BLENDSHAPE_NAMES)).astype(np.float32))
+    vec = feature_vector(face, ["geometry", "face_hog"])
+    assert vec.shape == (block_slices(["geometry", "face_hog"])["face_hog"][1],)
+    assert np.isfinite(vec).all() and vec[-BLOCKS["face_hog"][1]:].std() > 0
