@@ -104,3 +104,22 @@ def test_reembed_keeps_weak_groups_when_cleaning_leaves_one_class(noisy_blobs):
     assert model.labels_.shape == (300, 2)
     kept = model.kept_[:, 0]
     assert (model.labels_[kept, 0] == y[kept]).mean() > (noisy == y).mean()
+
+
+def test_paper_mode_never_relabels_most_rows_as_one_block():
+    import numpy as np
+
+    from wsc.reannotation import WSC
+
+    # no gaps anywhere: at k = 50 the rank-order links at D = 0 join every row
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 2)).astype(np.float32)
+    y = (X[:, 0] > 0.5).astype(int)
+    noisy = np.where(rng.random(600) < 0.2, 1 - y, y)
+    model = WSC(mode="paper", random_state=0).fit(X, noisy)
+    sizes = np.bincount(model.clusters_)
+    assert sizes.max() <= 0.5 * len(y)
+    assert model.details_[0]["cluster_neighbors"] < 50
+    assert model.details_[0]["oversize_clusters"] == []
+    kept = model.kept_
+    assert (model.label_codes_[kept] == y[kept]).mean() >= (noisy == y).mean()
