@@ -101,3 +101,27 @@ def test_threshold_sweep_equals_one_search_per_threshold():
         # numbered by each component's smallest row
         first = np.unique(labels, return_index=True)[1]
         assert np.all(np.diff(first) > 0)
+
+
+def test_giant_component_is_refused_by_halving_the_lists():
+    # a uniform square has no gaps: at k = 50 the links at D = 0 alone join every point
+    X = np.random.default_rng(0).random((600, 2)).astype(np.float32)
+    free = RankOrderClustering(n_neighbors=50, max_cluster_share=1.0).fit(X)
+    assert free.largest_share_ > 0.9 and free.n_neighbors_ == 50
+    guarded = RankOrderClustering(n_neighbors=50).fit(X)
+    assert guarded.largest_share_ <= 0.5 and not guarded.oversize_
+    assert guarded.n_neighbors_ < 50
+    assert [c.n_neighbors for c in guarded.curves_][0] == 50
+    assert guarded.curve_.largest.max() <= X.shape[0]
+
+
+def test_guard_leaves_separated_clusters_alone():
+    X, _ = make_blobs(400, centers=4, cluster_std=0.3, random_state=0)
+    a = RankOrderClustering(n_neighbors=50, max_cluster_share=1.0).fit(X)
+    b = RankOrderClustering(n_neighbors=50).fit(X)
+    assert b.n_neighbors_ == 50 and np.array_equal(a.labels_, b.labels_)
+
+
+def test_max_cluster_share_is_checked():
+    with pytest.raises(ValueError, match="max_cluster_share"):
+        RankOrderClustering(max_cluster_share=0.0).fit(np.zeros((10, 2)))

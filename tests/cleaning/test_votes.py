@@ -88,3 +88,20 @@ def test_row_posterior_uses_each_rows_noise():
     np.testing.assert_allclose(post[0], [0.1, 0.9])
     np.testing.assert_allclose(post[1], [0.5, 0.5])
     np.testing.assert_allclose(post[2], [0.9, 0.1])
+
+
+def test_paper_rule_prunes_a_cluster_holding_most_rows():
+    import warnings
+
+    from wsc.reannotation.paper import prune_oversize
+
+    clusters = np.r_[np.zeros(80, int), np.ones(10, int), np.full(10, 2)]
+    codes = np.r_[np.zeros(60, int), np.ones(20, int), np.ones(10, int), np.zeros(10, int)]
+    labels, _, kept = cluster_majority(clusters, codes, 2, 3, 0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        labels, kept, oversize = prune_oversize(clusters, labels, kept, 0.5)
+    assert any("over 50%" in str(w.message) for w in caught)
+    assert not kept[:80].any() and (labels[:80] == -1).all()
+    assert kept[80:].all() and (labels[80:90] == 1).all()
+    assert oversize == [(0, 80)]

@@ -125,3 +125,21 @@ def test_user_probabilities_as_one_more_source(noisy_blobs):
     assert "cnn" in model.source_weights_[0]
     with pytest.raises(ValueError, match="shape"):
         WSC(extra_sources=[PrecomputedProba([oracle[:10]])], **FAST).fit(X, noisy)
+
+
+def test_paper_mode_never_relabels_most_rows_as_one_block():
+    import numpy as np
+
+    from wsc.reannotation import WSC
+
+    # no gaps anywhere: at k = 50 the rank-order links at D = 0 join every row
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 2)).astype(np.float32)
+    y = (X[:, 0] > 0.5).astype(int)
+    noisy = np.where(rng.random(600) < 0.2, 1 - y, y)
+    model = WSC(mode="paper", random_state=0).fit(X, noisy)
+    sizes = np.bincount(model.clusters_)
+    assert sizes.max() <= 0.5 * len(y)
+    assert model.oversize_clusters_[0] == []
+    kept = model.kept_
+    assert (model.label_codes_[kept] == y[kept]).mean() >= (noisy == y).mean()

@@ -65,9 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
     p.add_argument("--min-cluster-size", type=int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
-    p.add_argument("--min-majority", type=float, default=0.0,
+    p.add_argument("--min-majority", type=float, default=0.5,
                    help="paper mode: prune clusters whose top label holds no more than this "
-                        "share (0: plurality; ties always abstain)")
+                        "share (0.5: a clear majority; 0: plurality; ties always abstain)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
@@ -131,6 +131,7 @@ def summary_dict(model, columns: list[str], values: np.ndarray,
             "posterior_from": model.posterior_from_[j],
             "cluster_threshold": None if not np.isfinite(threshold) else float(threshold),
             "n_clusters": int(model.n_clusters_[j]),
+            "oversize_clusters": [list(c) for c in model.oversize_clusters_[j]],
         })
     return {"columns": out,
             "shared_clusters": bool(np.all(clusters == clusters[:, :1]))}
@@ -141,6 +142,8 @@ def summary(stats: dict) -> list[str]:
     return [f"{c['column']}: changed {c['changed']}, pruned {c['pruned']}, "
             f"coverage {c['coverage']:.3f}, known before {c['known_before'] / c['rows']:.3f}"
             + (f", reviewed {c['reviewed']}" if c["reviewed"] else "")
+            + "".join(f", cluster {k} ({size} rows, over half the data) pruned, not relabelled "
+                      "as a block" for k, size in c["oversize_clusters"])
             for c in stats["columns"]]
 
 

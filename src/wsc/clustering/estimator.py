@@ -17,6 +17,8 @@ class ThresholdCurve:
     thresholds: np.ndarray
     index: np.ndarray
     n_clusters: np.ndarray
+    largest: np.ndarray       # rows in the largest cluster
+    n_neighbors: int          # list length k of this curve
 
 
 def _candidate_thresholds(D: np.ndarray, n_thresholds: int) -> np.ndarray:
@@ -32,36 +34,70 @@ class RankOrderClustering:
 
     threshold: a number, or 'auto' to maximise the uMQI (kNN-graph modularity, see
     `wsc.clustering.quality`) over candidate thresholds; the curve is kept in `curve_`.
+    The automatic choice refuses partitions whose largest cluster holds more than
+    max_cluster_share of the rows. Where every threshold gives one (the approximate distance
+    is 0 for every pair whose list prefixes are contained in each other's lists, so on data
+    without gaps at the scale of k the links at D = 0 alone can join most rows), the lists
+    are halved (k, k/2, ... down to min_neighbors) and the search is repeated; if no k gives
+    an admissible partition the best one at the smallest k is kept and `oversize_` is True.
     n_top: neighbours per cluster considered by the exact variant's merging.
+    Fitted: labels_, n_clusters_, threshold_, n_neighbors_ (the k used), largest_share_,
+    oversize_, curve_ (automatic threshold: the curve of the k used), curves_ (every k tried).
     """
 
     def __init__(self, n_neighbors: int = 50, threshold: float | str = "auto",
                  method: str = "approximate", metric: str = "euclidean",
-                 n_thresholds: int = 48, n_top: int = 20, random_state: int = 0) -> None:
+                 n_thresholds: int = 48, n_top: int = 20, max_cluster_share: float = 0.5,
+                 min_neighbors: int = 5, random_state: int = 0) -> None:
         self.n_neighbors = n_neighbors
         self.threshold = threshold
         self.method = method
         self.metric = metric
         self.n_thresholds = n_thresholds
         self.n_top = n_top
+        self.max_cluster_share = max_cluster_share
+        self.min_neighbors = min_neighbors
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, y=None, neighbors: np.ndarray | None = None
             ) -> "RankOrderClustering":
-        """Cluster X; sets labels_, n_clusters_, threshold_ and (when automatic) curve_.
-        y is ignored. neighbors: precomputed neighbour lists of X (n, >= n_neighbors), nearest
-        first, instead of a search (the cleaner derives them from its shared graph)."""
-        from wsc.graph.knn import kneighbors
-
+        """Cluster X; sets the fitted attributes listed in the class docstring. y is ignored.
+        neighbors: precomputed neighbour lists of X (n, >= n_neighbors), nearest first,
+        instead of a search (the cleaner derives them from its shared graph); halving k
+        then takes the first k of each list."""
+        if not 0.0 < self.max_cluster_share <= 1.0:
+            raise ValueError(f"max_cluster_share must be in (0, 1], got {self.max_cluster_share!r}")
         X = np.asarray(X, dtype=np.float32)
         k = min(self.n_neighbors, X.shape[0] - 1)
-        if neighbors is None:
-            indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
-        elif neighbors.shape[0] != X.shape[0] or neighbors.shape[1] < k:
+        if neighbors is not None and (neighbors.shape[0] != X.shape[0]
+                                      or neighbors.shape[1] < k):
             raise ValueError(f"neighbors must be (n, >= {k}) for {X.shape[0]} rows, "
                              f"got {neighbors.shape}")
+        self.curves_: list[ThresholdCurve] = []
+        while True:
+            labels, threshold, admissible = self._fit_k(X, k, neighbors)
+            if admissible or self.threshold != "auto" or k // 2 < max(1, self.min_neighbors):
+                break
+            k //= 2
+        self.labels_ = labels
+        self.threshold_ = threshold
+        self.n_neighbors_ = k
+        self.n_clusters_ = int(labels.max() + 1)
+        self.largest_share_ = float(np.bincount(labels).max() / labels.size)
+        self.oversize_ = not admissible
+        self.curve_ = self.curves_[-1] if self.curves_ else None
+        return self
+
+    def _fit_k(self, X: np.ndarray, k: int, neighbors: np.ndarray | None
+               ) -> tuple[np.ndarray, float, bool]:
+        """(labels, threshold, whether the largest cluster is within max_cluster_share) at k."""
+        from wsc.graph.knn import kneighbors
+
+        if neighbors is None:
+            indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
         else:
             indices = np.ascontiguousarray(neighbors[:, :k], dtype=np.int64)
+        cap = self.max_cluster_share * X.shape[0]
         if self.method == "approximate":
             D = approximate_rank_order(indices)
             partition = lambda t: link_components(indices, D, t)  # noqa: E731
@@ -71,24 +107,29 @@ class RankOrderClustering:
             candidates = np.geomspace(0.5, 4.0 * X.shape[0], self.n_thresholds)
         else:
             raise ValueError(f"method must be 'approximate' or 'exact', got {self.method!r}")
-        self.curve_ = None
-        if self.threshold == "auto":
-            score = Modularity(knn_graph(indices))
-            sweep = threshold_partitions(indices, D, candidates) if self.method == "approximate" \
-                else ((t, partition(t)) for t in candidates)
-            index, counts, best = [], [], (-np.inf, None, None)
-            for t, part in sweep:    # one partition in memory at a time
-                index.append(score(part))
-                counts.append(int(part.max()) + 1)
-                if index[-1] > best[0]:
-                    best = (index[-1], t, part)
-            self.curve_ = ThresholdCurve(np.sort(candidates), np.array(index), np.array(counts))
-            self.threshold_, labels = float(best[1]), best[2]
-        else:
-            self.threshold_, labels = float(self.threshold), partition(float(self.threshold))
-        self.labels_ = labels
-        self.n_clusters_ = int(labels.max() + 1)
-        return self
+        if self.threshold != "auto":
+            labels = partition(float(self.threshold))
+            return labels, float(self.threshold), bool(np.bincount(labels).max() <= cap)
+        score = Modularity(knn_graph(indices))
+        sweep = threshold_partitions(indices, D, candidates) if self.method == "approximate" \
+            else ((t, partition(t)) for t in candidates)
+        thresholds, index, counts, largest = [], [], [], []
+        best = best_any = (-np.inf, np.nan, None)
+        for t, part in sweep:                 # one partition in memory at a time
+            q, size = score(part), int(np.bincount(part).max())
+            thresholds.append(t)
+            index.append(q)
+            counts.append(int(part.max()) + 1)
+            largest.append(size)
+            if q > best_any[0]:
+                best_any = (q, t, part)
+            if size <= cap and q > best[0]:
+                best = (q, t, part)
+        self.curves_.append(ThresholdCurve(np.array(thresholds), np.array(index),
+                                           np.array(counts), np.array(largest), k))
+        admissible = best[2] is not None
+        _, t, part = best if admissible else best_any
+        return part, float(t), admissible
 
     def fit_predict(self, X: np.ndarray, y=None, neighbors: np.ndarray | None = None
                     ) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Feature blocks of one aligned face; each block can be switched on or off by name.
 
 geometry: aligned landmark coordinates plus AU-relevant distances; blendshapes: MediaPipe's
-51 expression coefficients; appearance: HOG on patches around AU-relevant regions.
+51 expression coefficients; appearance: HOG on patches around AU-relevant regions;
+face_hog (not a default): HOG of the whole aligned face.
 """
 from __future__ import annotations
 
@@ -83,9 +84,22 @@ def appearance(face: AlignedFace) -> np.ndarray:
                            for x, y in centres])
 
 
+# Whole-face HOG: the aligned face at 64 x 64, 8-px cells, 2 x 2-cell blocks, 9 bins.
+FACE_SIDE = 64
+_FACE_HOG = cv2.HOGDescriptor((FACE_SIDE, FACE_SIDE), (16, 16), (8, 8), (8, 8), 9)
+_FACE_HOG_DIM = 7 * 7 * 36
+
+
+def face_hog(face: AlignedFace) -> np.ndarray:
+    """HOG of the whole aligned face (an option: measured on real faces in docs/faces.md)."""
+    small = cv2.resize(face.grey, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA)
+    return _FACE_HOG.compute(small).ravel()
+
+
 BLOCKS = {"geometry": (geometry, 2 * N_LANDMARKS + len(DISTANCES)),
           "blendshapes": (blendshapes, 51),
-          "appearance": (appearance, len(REGIONS) * _HOG_DIM)}
+          "appearance": (appearance, len(REGIONS) * _HOG_DIM),
+          "face_hog": (face_hog, _FACE_HOG_DIM)}
 DEFAULT_BLOCKS = ("geometry", "blendshapes", "appearance")
 
 

@@ -11,23 +11,36 @@ from wsc.reannotation.candidates import nearest_candidates
 
 @dataclass
 class Clusters:
-    """One rank-order partition: labels (n,), the link threshold used, the automatic
+    """One rank-order partition: labels (n,), the link threshold used, the list length k
+    the search settled on, the largest cluster's share of the rows, and the automatic
     threshold search's curve (None when the threshold was given)."""
 
     labels: np.ndarray
     threshold: float
     n_clusters: int
+    n_neighbors: int
+    largest_share: float
     curve: ThresholdCurve | None
 
 
+# No cluster holding more than this share of the rows is relabelled as a block: the
+# automatic threshold refuses such partitions (halving k where all are), and the paper
+# rule prunes one that remains (docs/cleaning.md, "Real faces").
+MAX_CLUSTER_SHARE = 0.5
+
+
 def rank_order_clusters(E: np.ndarray, n_neighbors: int, threshold: float | str,
-                        random_state: int, candidates: np.ndarray | None = None) -> Clusters:
+                        random_state: int, candidates: np.ndarray | None = None,
+                        max_share: float = MAX_CLUSTER_SHARE) -> Clusters:
     """Approximate rank-order clusters of an embedding, with the threshold curve. With
     candidates (n, c) (the shared feature neighbours), each row's list is its n_neighbors
-    candidates nearest in E: no search of E (docs/scale.md measures both)."""
+    candidates nearest in E: no search of E (docs/scale.md measures both). The automatic
+    threshold refuses partitions with a cluster over max_share of the rows."""
     lists = None
     if candidates is not None:
         lists = nearest_candidates(E, np.arange(E.shape[0]), candidates, n_neighbors)
     roc = RankOrderClustering(n_neighbors=n_neighbors, threshold=threshold,
+                              max_cluster_share=max_share,
                               random_state=random_state).fit(E, neighbors=lists)
-    return Clusters(roc.labels_, roc.threshold_, roc.n_clusters_, roc.curve_)
+    return Clusters(roc.labels_, roc.threshold_, roc.n_clusters_, roc.n_neighbors_,
+                    roc.largest_share_, roc.curve_)

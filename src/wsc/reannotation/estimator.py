@@ -14,10 +14,10 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from wsc.reannotation.clusters import Clusters, rank_order_clusters
+from wsc.reannotation.clusters import MAX_CLUSTER_SHARE, Clusters, rank_order_clusters
 from wsc.reannotation.context import CleaningContext, auto_graph_neighbors, build_context
 from wsc.reannotation.decision import decide
-from wsc.reannotation.paper import cluster_majority
+from wsc.reannotation.paper import cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
                                       NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
@@ -46,7 +46,8 @@ class WSC(BaseEstimator):
     Fitted: labels_ (cleaned values; NaN/None where pruned), label_codes_ (-1 = pruned),
     confidence_, clusters_, kept_ (1-D when Y was), classes_ (per column), and per column:
     posterior_ ((n, K) or None in paper mode), transition_ ((K, K) noise estimate or None),
-    source_weights_ (source name -> pooled weight), posterior_from_, cluster_threshold_.
+    source_weights_ (source name -> pooled weight), posterior_from_, cluster_threshold_,
+    n_clusters_, oversize_clusters_ (paper mode: (cluster, rows) pruned as over half the data).
     n_graph_neighbors_, source_names_, timings_ (seconds per stage).
     """
 
@@ -74,7 +75,7 @@ class WSC(BaseEstimator):
     def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
                  n_neighbors: int | str = "auto", cluster_neighbors: int = 50,
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
-                 min_cluster_size: int = 3, min_majority: float = 0.0,
+                 min_cluster_size: int = 3, min_majority: float = 0.5,
                  min_confidence: float = 0.7, min_coverage: float = 0.95, groups: str = "auto",
                  max_fit_rows: int | None = 200_000,
                  extra_sources: Sequence[EvidenceSource] = (), n_jobs: int | None = None,
@@ -229,6 +230,8 @@ class WSC(BaseEstimator):
     def _paper_column(self, j: int, codes: np.ndarray, n_classes: int, part: Clusters) -> None:
         labels, confidence, kept = cluster_majority(part.labels, codes, n_classes,
                                                     self.min_cluster_size, self.min_majority)
+        labels, kept, self.oversize_clusters_[j] = prune_oversize(part.labels, labels, kept,
+                                                                  MAX_CLUSTER_SHARE)
         self._set_column(j, labels, confidence, kept, part)
         self.posterior_from_[j] = "cluster majority"
 
@@ -244,6 +247,7 @@ class WSC(BaseEstimator):
         self.cluster_threshold_: list[float] = [np.nan] * m
         self.n_clusters_: list[int] = [0] * m
         self.cluster_curve_: list = [None] * m
+        self.oversize_clusters_: list[list[tuple[int, int]]] = [[] for _ in range(m)]
 
     def _set_column(self, j: int, codes: np.ndarray, confidence: np.ndarray, kept: np.ndarray,
                     part: Clusters) -> None:

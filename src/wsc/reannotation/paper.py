@@ -1,6 +1,8 @@
 """The paper's re-annotation rule: every member of a cluster gets its cluster's majority label."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from wsc.reannotation.votes import label_counts
@@ -27,3 +29,18 @@ def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
     kept = keep_cluster[clusters]
     labels = np.where(kept, top[clusters], -1)
     return labels, share[clusters], kept
+
+
+def prune_oversize(clusters: np.ndarray, labels: np.ndarray, kept: np.ndarray,
+                   max_share: float) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """A cluster holding more than max_share of the rows is never relabelled as a block: its
+    rows are pruned, with a warning. Returns (labels, kept, [(cluster, rows), ...])."""
+    sizes = np.bincount(clusters)
+    oversize = np.flatnonzero(sizes > max_share * clusters.size)
+    if oversize.size:
+        block = np.isin(clusters, oversize)
+        labels, kept = np.where(block, -1, labels), kept & ~block
+        warnings.warn(f"paper mode: {int(block.sum())} of {clusters.size} rows are in "
+                      f"clusters holding over {max_share:.0%} of the data; pruned, not "
+                      "relabelled as a block", RuntimeWarning, stacklevel=3)
+    return labels, kept, [(int(c), int(sizes[c])) for c in oversize]
