@@ -49,8 +49,9 @@ def load(name: str, seed: int, n_au: int, work: Path):
 
 
 def main() -> None:
-    from wsc.reannotation.column import clean_paper, embed, rank_order_clusters
-    from wsc.reannotation.estimator import auto_graph_neighbors
+    from wsc.reannotation.clusters import rank_order_clusters
+    from wsc.reannotation.context import auto_graph_neighbors, build_context
+    from wsc.reannotation.paper import cluster_majority, prune_oversize
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
@@ -75,21 +76,25 @@ def main() -> None:
                 y, t = Yn[:, j].astype(np.int64), Yt[:, j].astype(np.int64)
                 n_classes = int(y.max()) + 1
                 start = time.time()
-                E = embed(X, y, dict(n_components=10, lam=1.0,
-                                     n_neighbors=auto_graph_neighbors(len(y))), seed)
+                context = build_context(X, n_folds=5, graph_k=auto_graph_neighbors(len(y)),
+                                        vote_k=100, random_state=seed, n_jobs=1,
+                                        progress=lambda m: None)
+                E = context.embed(y, 1.0, 10)
                 for variant, (share, majority) in VARIANTS.items():
-                    clusters, info = rank_order_clusters(E, 50, "auto", seed, max_share=share)
-                    res = clean_paper(y, n_classes, clusters, 3, majority, max_share=share)
-                    kept = res.kept & (res.codes >= 0)
+                    part = rank_order_clusters(E, 50, "auto", seed, context.neighbors,
+                                               max_share=share)
+                    codes, _, kept = cluster_majority(part.labels, y, n_classes, 3, majority)
+                    codes, kept, _ = prune_oversize(part.labels, codes, kept, share)
+                    kept = kept & (codes >= 0)
                     rows.append(dict(
                         dataset=name, seed=seed, variant=variant, column=col,
-                        agreement=float((res.codes[kept] == t[kept]).mean()) if kept.any()
+                        agreement=float((codes[kept] == t[kept]).mean()) if kept.any()
                         else np.nan,
                         coverage=float(kept.mean()),
                         raw_on_kept=float((y[kept] == t[kept]).mean()) if kept.any() else np.nan,
-                        raw=float((y == t).mean()), k=info["cluster_neighbors"],
-                        n_clusters=info["n_clusters"], largest_share=info["largest_share"],
-                        threshold=info["threshold"], seconds=round(time.time() - start, 1)))
+                        raw=float((y == t).mean()), k=part.n_neighbors,
+                        n_clusters=part.n_clusters, largest_share=part.largest_share,
+                        threshold=part.threshold, seconds=round(time.time() - start, 1)))
                     print(rows[-1], flush=True)
             pd.DataFrame(rows).to_csv(RUNS, mode="a", header=not RUNS.exists(), index=False)
     runs = pd.read_csv(RUNS)

@@ -93,9 +93,8 @@ def clusters(E: np.ndarray, codes: np.ndarray, n_classes: int, purity: bool, k: 
 
 def main() -> None:
     from bench_cleaning import load
-    from wsc.reannotation.column import embed
-    from wsc.reannotation.estimator import auto_graph_neighbors
-    from wsc.reannotation.votes import cluster_majority
+    from wsc.reannotation.context import auto_graph_neighbors, build_context
+    from wsc.reannotation.paper import cluster_majority
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 0, 1, 2, 3, 4])
@@ -106,8 +105,10 @@ def main() -> None:
         for seed in args.seeds:
             X, Yt, Yn, _ = load(name, seed, 0)
             y, t = Yn[:, 0].astype(np.int64), Yt[:, 0].astype(np.int64)
-            E = embed(X, y, dict(n_components=10, lam=1.0,
-                                 n_neighbors=auto_graph_neighbors(len(y))), seed)
+            context = build_context(X, n_folds=5, graph_k=auto_graph_neighbors(len(y)),
+                                    vote_k=0, random_state=seed, n_jobs=1,
+                                    progress=lambda m: None)
+            E = context.embed(y, 1.0, 10)
             for purity in (False, True):
                 lab = clusters(E, y, 10, purity)
                 codes, _, kept = cluster_majority(lab, y, 10, 3, 0.0)

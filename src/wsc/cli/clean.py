@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lam", type=float, default=1.0, help="WSE label weight lambda (1.0)")
     p.add_argument("--n-components", type=int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
-                   help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 100)")
+                   help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 30)")
     p.add_argument("--cluster-neighbors", type=int, default=50, help="rank-order list length (50)")
     p.add_argument("--threshold", type=_threshold, default="auto",
                    help="rank-order link threshold ('auto': maximise the uMQI)")

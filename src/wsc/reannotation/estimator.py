@@ -77,7 +77,7 @@ class WSC(BaseEstimator):
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
                  min_cluster_size: int = 3, min_majority: float = 0.5,
                  min_confidence: float = 0.7, min_coverage: float = 0.95, groups: str = "auto",
-                 max_fit_rows: int | None = 200_000,
+                 max_fit_rows: int | None = 50_000,
                  extra_sources: Sequence[EvidenceSource] = (), n_jobs: int | None = None,
                  random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
         self.mode = mode

@@ -124,7 +124,7 @@ class NoiseAwareClassifier:
     while the held-out property is kept). Gives P(weak | x), P(true | x) and T(x)[c, weak]."""
 
     C: float = 1.0
-    max_fit_rows: int | None = 200_000
+    max_fit_rows: int | None = 50_000
     name: str = "logistic"
 
     def _train_rows(self, context: CleaningContext, f: int) -> np.ndarray:
