@@ -21,7 +21,9 @@ def test_folder_is_listed_recursively_with_relative_ids(tmp_path):
 
 def test_csv_with_ids_paths_and_au_columns(tmp_path):
     (tmp_path / "csv.csv").write_text("id,path,AU1,au_12,other\nf1,img/1.jpg,1,0,x\nf2,/abs/2.jpg,999,,y\n")
-    items, labels = list_source(tmp_path / "csv.csv")
+    with pytest.raises(InputError, match="outside"):
+        list_source(tmp_path / "csv.csv")
+    items, labels = list_source(tmp_path / "csv.csv", follow_links=True)
     assert [i.id for i in items] == ["f1", "f2"]
     assert items[0].source == str((tmp_path / "img" / "1.jpg").resolve()) and items[1].source == "/abs/2.jpg"
     assert list(labels.columns) == ["id", "AU1", "AU12"]

@@ -73,12 +73,13 @@ def _soft_labels(Y: np.ndarray, values: np.ndarray, columns: list[str], au_names
 
 
 def load_labelled(features: str, labels: str, subject: str | None = None,
-                  au_names: list[str] | None = None, soft: bool = False) -> Labelled:
+                  au_names: list[str] | None = None, soft: bool = False,
+                  allow_incomplete: bool = False) -> Labelled:
     """Features and AU labels matched by id; `au_names` picks (and orders) the AUs, else
     every AU column is used; `subject` names the column of subject ids, if any ('auto':
     the column 'subject' when there is one); `soft` also reads `<AU>_confidence` columns
-    as soft labels."""
-    feature_ids, X = read_features(features)
+    as soft labels. An incomplete feature store is refused unless `allow_incomplete`."""
+    feature_ids, X = read_features(features, allow_incomplete)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
     label_rows, feature_rows = _match(feature_ids, label_ids, X.shape[0], values.shape[0],
                                        features, labels)

@@ -7,17 +7,24 @@ import time
 
 import numpy as np
 
+from wsc.cli.options import (add_allow_incomplete, add_quiet, positive_float, positive_int,
+                             share)
 from wsc.errors import InputError
 
 
 def _threshold(value: str) -> float | str:
-    """'auto' or a number."""
-    return value if value == "auto" else float(value)
+    """'auto' or a positive number."""
+    if value == "auto":
+        return value
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a positive number, got {value!r}")
+    return number
 
 
 def _neighbors(value: str) -> int | str:
     """'auto' or a positive integer."""
-    return value if value == "auto" else int(value)
+    return value if value == "auto" else positive_int(value)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,40 +38,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or a feature store folder")
     p.add_argument("--labels", required=True,
                    help=".csv with one or more label columns (and 'id' unless features are .npy)")
-    p.add_argument("--out", required=True, help="output .csv")
+    p.add_argument("--out", required=True,
+                   help="output table: .csv, .tsv or .parquet (written whole or not at all)")
     p.add_argument("--mode", choices=["evidence", "paper"], default="evidence",
                    help="evidence (default, best measured) or paper (cluster majority vote)")
     p.add_argument("--groups", choices=["auto", "per_label", "combinations"], default="auto",
                    help="WSE groups: one embedding per column, or label combinations "
                         "('auto': combinations in evidence mode, per_label in paper mode)")
-    p.add_argument("--lam", type=float, default=1.0, help="WSE label weight lambda (1.0)")
-    p.add_argument("--n-components", type=int, default=10, help="WSE dimensions r (10)")
+    p.add_argument("--lam", type=positive_float, default=1.0,
+                   help="WSE label weight lambda (1.0)")
+    p.add_argument("--n-components", type=positive_int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
                    help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 100)")
-    p.add_argument("--cluster-neighbors", type=int, default=50, help="rank-order list length (50)")
+    p.add_argument("--cluster-neighbors", type=positive_int, default=50,
+                   help="rank-order list length (50)")
     p.add_argument("--threshold", type=_threshold, default="auto",
                    help="rank-order link threshold ('auto': maximise the uMQI)")
-    p.add_argument("--vote-neighbors", type=int, default=10, help="neighbours per vote (10)")
-    p.add_argument("--min-confidence", type=float, default=0.7,
+    p.add_argument("--vote-neighbors", type=positive_int, default=10,
+                   help="neighbours per vote (10)")
+    p.add_argument("--min-confidence", type=share, default=0.7,
                    help="evidence mode: prune rows whose posterior is below this (0.7)")
-    p.add_argument("--min-coverage", type=float, default=0.95,
+    p.add_argument("--min-coverage", type=share, default=0.95,
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
-    p.add_argument("--min-cluster-size", type=int, default=3,
+    p.add_argument("--min-cluster-size", type=positive_int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
-    p.add_argument("--min-majority", type=float, default=0.0,
+    p.add_argument("--min-majority", type=share, default=0.0,
                    help="paper mode: prune clusters whose top label holds no more than this "
                         "share (0: plurality; ties always abstain)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    add_quiet(p, "progress messages")
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
-def load(features: str, labels: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def load(features: str, labels: str, allow_incomplete: bool = False
+         ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Read and align the two files: (ids, label columns, X in label order, label values)."""
-    from wsc.io.tables import align, read_features, read_labels
+    from wsc.io.tables import align, check_label_columns, read_features, read_labels
 
-    feature_ids, X = read_features(features)
+    feature_ids, X = read_features(features, allow_incomplete)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
+    check_label_columns(columns, values, labels)
     ids, rows = align(feature_ids, label_ids, X.shape[0], values.shape[0], features, labels)
     return ids, columns, X[rows], values
 
@@ -87,15 +101,17 @@ def summary(columns: list[str], values: np.ndarray, codes_in: list[np.ndarray],
 
 def run(args: argparse.Namespace) -> int:
     """Read, clean, write, summarise."""
-    from wsc.io.tables import write_output
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_output
+    from wsc.outputs import check_output
     from wsc.reannotation import WSC
     from wsc.reannotation.votes import encode_labels
 
     start = time.time()
     say = (lambda msg: None) if args.quiet else \
         (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
+    check_output(args.out, OUTPUT_SUFFIXES)
     say("reading files")
-    ids, columns, X, values = load(args.features, args.labels)
+    ids, columns, X, values = load(args.features, args.labels, args.allow_incomplete)
     needed = max(args.cluster_neighbors, 3 * args.vote_neighbors) + 1
     if X.shape[0] <= needed:
         raise InputError(f"{X.shape[0]} rows is too few for {needed - 1} neighbours "

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from wsc.cli.options import add_allow_incomplete
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="features made the same way as the training features")
     p.add_argument("--labels", required=True, metavar="TRUTH", help="reference label .csv")
     p.add_argument("--out", default=None, metavar="METRICS.csv",
-                   help="also write one row per AU plus 'mean' (au, f1, accuracy, auc, n)")
+                   help="also write one row per AU plus 'mean' (au, f1, accuracy, auc, n); "
+                        ".csv, .tsv or .parquet")
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
@@ -27,9 +30,14 @@ def run(args: argparse.Namespace) -> int:
     from wsc.classifiers.config import check_config, feature_config
     from wsc.classifiers.data import load_labelled
     from wsc.classifiers.metrics import au_metrics, format_table
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_table
+    from wsc.outputs import check_output
 
+    if args.out:
+        check_output(args.out, OUTPUT_SUFFIXES)
     model = load_model(args.model)
-    data = load_labelled(args.features, args.labels, au_names=model["au_names"])
+    data = load_labelled(args.features, args.labels, au_names=model["au_names"],
+                         allow_incomplete=args.allow_incomplete)
     check_config(model["feature_config"], feature_config(args.features, data.X.shape[1]),
                  args.features)
     clf = model["classifier"]
@@ -37,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
     table = au_metrics(data.Y, (proba >= clf.thresholds_).astype(int), proba, model["au_names"])
     print(format_table(table))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        table[["au", "f1", "accuracy", "auc", "n"]].to_csv(args.out, index=False,
-                                                         float_format="%.4f")
+        write_table(args.out, table[["au", "f1", "accuracy", "auc", "n"]], float_format="%.4f")
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

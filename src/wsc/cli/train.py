@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wsc.cli.options import add_allow_incomplete, add_quiet
 from wsc.errors import InputError
 
 
@@ -26,12 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--subject", default=None, metavar="COLUMN",
                    help="label column of subject ids: validation folds never split a subject "
                         "(default: the column 'subject' when present)")
-    p.add_argument("--folds", type=int, default=3, help="validation folds (3)")
+    p.add_argument("--folds", type=int, default=3, help="validation folds (3, at least 2)")
     p.add_argument("--hard-labels", action="store_true",
                    help="ignore <AU>_confidence columns: train on the 0/1 values only")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
-                   help="no progress bar")
+    add_quiet(p)
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--folds must be at least 2")
     check_output(args.out)
     data = load_labelled(args.features, args.labels, subject=args.subject or "auto",
-                         soft=not args.hard_labels)
+                         soft=not args.hard_labels, allow_incomplete=args.allow_incomplete)
     subject = data.subject
     check_trainable(data, args.folds, args.labels)
     print(f"{len(data.ids)} rows, {data.X.shape[1]} features, AUs {', '.join(data.au_names)}"

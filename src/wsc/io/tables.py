@@ -119,15 +119,19 @@ def _read_text_table(path: Path, what: str) -> tuple[pd.DataFrame, callable]:
     return frame, (lambda i: line_of(frame, i))
 
 
-def read_features(path: str | Path) -> tuple[list[str] | None, np.ndarray]:
-    """Features from .npy (n x d, no ids), .csv/.parquet (`id` + numeric columns) or a store dir."""
+def read_features(path: str | Path, allow_incomplete: bool = False
+                  ) -> tuple[list[str] | None, np.ndarray]:
+    """Features from .npy (n x d, no ids), .csv/.parquet (`id` + numeric columns) or a store
+    dir (refused while incomplete unless `allow_incomplete`)."""
     path = Path(path)
     name = str(path)
     if not path.exists():
         raise InputError("file not found", file=name)
     if path.is_dir():
-        from wsc.io.store import read_store
+        from wsc.io.store import check_complete, read_manifest, read_store
 
+        read_manifest(path)
+        check_complete(path, allow_incomplete)
         ids, X = read_store(path)
         if len(ids) == 0:
             raise InputError("the feature store has no faces", file=name)
@@ -189,6 +193,11 @@ def read_labels(path: str | Path, require_id: bool
     path = Path(path)
     name = str(path)
     if not path.exists():
+        if (path.parent / "manifest.json").is_file():
+            raise InputError(f"file not found: the feature store {path.parent} has no "
+                             f"{path.name} (its source carried no AU labels); make one with "
+                             f"`wsc annotate --features {path.parent} --out labels.csv`",
+                             file=name)
         raise InputError("file not found", file=name)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -236,11 +245,17 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_label_columns(columns: list[str], values: np.ndarray, path: str) -> None:
-    """An error naming the first label column with no known value (nothing to clean)."""
+    """An error naming the first label column with no known value, or only one (nothing to
+    clean: the cleaner compares at least two labels)."""
     for j, col in enumerate(columns):
-        if all(v is None for v in values[:, j]):
+        known = {v for v in values[:, j] if v is not None}
+        if not known:
             raise InputError("every value in this column is unknown (empty, 999 or -1): "
                              "nothing to learn from", file=path, column=col)
+        if len(known) == 1:
+            raise InputError(f"every known value in this column is {next(iter(known))!r}: "
+                             "cleaning needs at least two different labels", file=path,
+                             column=col)
 
 
 def align(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
