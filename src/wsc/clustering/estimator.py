@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
 
 from wsc.clustering.quality import knn_graph, modularity
 from wsc.clustering.rank_order import (approximate_rank_order, exact_rank_order_clustering,
@@ -27,13 +31,25 @@ def _candidate_thresholds(D: np.ndarray, n_thresholds: int) -> np.ndarray:
     return values
 
 
-class RankOrderClustering:
+class RankOrderClustering(ClusterMixin, BaseEstimator):
     """Rank-order clustering of the rows of X (approximate by default, exact for small n).
 
     threshold: a number, or 'auto' to maximise the uMQI (kNN-graph modularity, see
     `wsc.clustering.quality`) over candidate thresholds; the curve is kept in `curve_`.
-    n_top: neighbours per cluster considered by the exact variant's merging.
+    n_top: neighbours per cluster considered by the exact variant's merging. Parameters
+    are checked before any work. Fitted: labels_, n_clusters_, threshold_, curve_ (None
+    for a given threshold), n_features_in_.
     """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "threshold": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "method": [StrOptions({"approximate", "exact"})],
+        "metric": [StrOptions({"euclidean", "cosine"})],
+        "n_thresholds": [Interval(Integral, 2, None, closed="left")],
+        "n_top": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(self, n_neighbors: int = 50, threshold: float | str = "auto",
                  method: str = "approximate", metric: str = "euclidean",
@@ -46,11 +62,12 @@ class RankOrderClustering:
         self.n_top = n_top
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray) -> "RankOrderClustering":
-        """Cluster X; sets labels_, n_clusters_, threshold_ and (when automatic) curve_."""
+    def fit(self, X: np.ndarray, y=None) -> "RankOrderClustering":
+        """Cluster X (y is ignored); sets labels_, n_clusters_, threshold_ and curve_."""
         from wsc.graph.knn import kneighbors
 
-        X = np.asarray(X, dtype=np.float32)
+        self._validate_params()
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
         k = min(self.n_neighbors, X.shape[0] - 1)
         indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
         if self.method == "approximate":
@@ -60,8 +77,8 @@ class RankOrderClustering:
         elif self.method == "exact":
             partition = lambda t: exact_rank_order_clustering(X, t, n_top=self.n_top)  # noqa: E731
             candidates = np.geomspace(0.5, 4.0 * X.shape[0], self.n_thresholds)
-        else:
-            raise ValueError(f"method must be 'approximate' or 'exact', got {self.method!r}")
+        else:  # excluded by the parameter constraints
+            raise AssertionError(self.method)
         self.curve_ = None
         if self.threshold == "auto":
             graph = knn_graph(indices)
@@ -77,6 +94,6 @@ class RankOrderClustering:
         self.n_clusters_ = int(labels.max() + 1)
         return self
 
-    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
         """Cluster X and return the cluster id of each row."""
         return self.fit(X).labels_
