@@ -87,6 +87,10 @@ def read_delimited(path: str | Path, what: str = "table") -> pd.DataFrame:
     width = len(header)
     data = []
     for line, row in rows:
+        extra = [f for f in row[width:width + trailing] if f.strip()]
+        if extra and len(row) <= width + trailing:
+            raise InputError(f"value {extra[0].strip()!r} under a column with no name",
+                             file=name, row=line)
         if len(row) < width or any(f.strip() for f in row[width:]):
             raise InputError(f"row has {len(row)} fields, the header {width}", file=name,
                              row=line)

@@ -77,7 +77,7 @@ def _numeric_columns(frame: pd.DataFrame, columns: list, name: str, to_row) -> n
     values = np.empty((len(frame), len(columns)))
     for j, col in enumerate(columns):
         series = frame[col]
-        if np.issubdtype(series.dtype, np.complexfloating):
+        if pd.api.types.is_complex_dtype(series.dtype):
             raise InputError("complex feature values are not supported", file=name,
                              column=str(col))
         if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
@@ -93,7 +93,7 @@ def _numeric_columns(frame: pd.DataFrame, columns: list, name: str, to_row) -> n
                 i = int(np.flatnonzero(bad)[0])
                 value = series.iloc[i]
                 hint = " (complex numbers are not supported)" if isinstance(value, str) and \
-                    value.strip().lower().endswith("j") and _is_complex(value) else ""
+                    _is_complex(value) else ""
                 raise InputError(f"non-numeric feature {value!r}{hint}", file=name,
                                  row=to_row(i), column=str(col))
             values[:, j] = numeric.to_numpy(dtype=float)
