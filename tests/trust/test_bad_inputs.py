@@ -364,3 +364,28 @@ def test_internal_bugs_keep_their_traceback(tmp_path, data, npy, monkeypatch):
     with pytest.raises(ValueError, match="an internal bug"):
         main(["clean", "--features", str(npy), "--labels", str(labels), "--out",
               str(tmp_path / "o.csv"), *FAST])
+
+
+def test_train_with_a_single_subject(tmp_path, data, capsys, npy):
+    _, _, noisy, ids = data
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"AU12": noisy, "subject": "s1"}).to_csv(labels, index=False)
+    code = main(["train", "--features", str(npy), "--labels", str(labels), "--out",
+                 str(tmp_path / "m.model"), "--quiet"])
+    one_line_error(code, capsys.readouterr(), "labels.csv", "'subject'", "same subject")
+
+
+@pytest.mark.parametrize("content", [b"junk", b""])
+def test_transform_file_that_is_not_one(tmp_path, content):
+    from wsc.errors import InputError
+    from wsc.features import transform
+
+    path = tmp_path / "transform.npz"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="not a fitted transform"):
+        transform.load(path)
+    with open(path, "wb") as fh:
+        np.savez(fh, mean=np.array([_Marker(tmp_path / "pwned")], dtype=object))
+    with pytest.raises(InputError, match="not a fitted transform"):
+        transform.load(path)
+    assert not (tmp_path / "pwned").exists()

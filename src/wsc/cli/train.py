@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from wsc.cli.options import add_allow_incomplete, add_quiet
 from wsc.errors import InputError
 
@@ -43,6 +45,10 @@ MIN_ROWS_PER_FOLD = 10
 def check_trainable(data, folds: int, labels: str) -> None:
     """An error when there are too few rows to train and validate; a warning per AU whose
     classes are too rare to validate (it gets a constant or poorly tuned prediction)."""
+    if data.groups is not None and len(np.unique(data.groups)) < 2:
+        raise InputError("every row has the same subject: subject-independent validation "
+                         "needs at least two (pass --subject with another column, or remove "
+                         "it)", file=labels, column=data.subject)
     need = MIN_ROWS_PER_FOLD * folds
     if len(data.ids) < need:
         raise InputError(f"{len(data.ids)} labelled rows is too few to train with {folds} "

@@ -59,6 +59,22 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+def header_of(path: str | Path) -> list[str]:
+    """The column names of a delimited text file, read as `read_delimited` reads them."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = [ln for ln in text.splitlines()[:_SNIFF_LINES] if ln.strip()]
+    if not lines:
+        return []
+    header = next(csv.reader(lines[:1], delimiter=sniff_delimiter(lines)))
+    names = [h.strip() for h in header]
+    while len(names) > 1 and names[-1] == "":
+        names.pop()
+    return names
+
+
 def read_delimited(path: str | Path, what: str = "table") -> pd.DataFrame:
     """A delimited text file as a DataFrame of stripped strings (no missing values)."""
     path = Path(path)
