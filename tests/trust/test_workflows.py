@@ -222,3 +222,16 @@ def test_core_cli_runs_without_the_face_stack(tmp_path, data):
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "o.csv").exists() and (tmp_path / "m.model").exists()
+
+
+def test_damaged_store_chunk_is_named(tmp_path, data, capsys):
+    X, _, noisy, ids = data
+    store = make_store(tmp_path / "store", X, ids)
+    chunk = sorted((store / "chunks").glob("part-*.parquet"))[1]
+    chunk.write_bytes(chunk.read_bytes()[:100])
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"id": ids, "AU12": noisy[:, 0]}).to_csv(labels, index=False)
+    code = main(["clean", "--features", str(store), "--labels", str(labels), "--out",
+                 str(tmp_path / "c.csv"), *FAST])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and chunk.name in err and len(err.splitlines()) == 1

@@ -32,7 +32,11 @@ def _text(path: Path) -> str:
         raise InputError("file not found", file=str(path))
     if path.is_dir():
         raise InputError("is a folder, expected a file", file=str(path))
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or type(exc).__name__})",
+                         file=str(path)) from None
     if not data.strip():
         raise InputError("file is empty", file=str(path))
     try:

@@ -151,7 +151,12 @@ def _read(store: Path, columns: list[str]) -> pa.Table:
     """All chunks, newest version of every id only, sorted by (id, face)."""
     parts = []
     for number, path in enumerate(_chunk_files(store)):
-        t = pq.read_table(path, columns=columns)
+        try:
+            t = pq.read_table(path, columns=columns)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"damaged feature store chunk ({type(exc).__name__}); remove it "
+                             "and rerun `wsc features` to redo its images",
+                             file=str(path)) from None
         parts.append(t.append_column("_chunk", pa.array(np.full(len(t), number, np.int32))))
     if not parts:
         return pa.table({c: [] for c in columns})
