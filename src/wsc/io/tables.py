@@ -7,6 +7,7 @@ for .npy and .parquet files the 0-based record index. Label values follow `wsc.l
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +93,11 @@ def _numeric_columns(frame: pd.DataFrame, columns: list, name: str, to_row) -> n
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 value = series.iloc[i]
-                hint = " (complex numbers are not supported)" if isinstance(value, str) and \
-                    _is_complex(value) else ""
+                hint = ""
+                if isinstance(value, str) and _is_complex(value):
+                    hint = " (complex numbers are not supported)"
+                elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
+                    hint = " (a decimal comma? write numbers with a decimal point)"
                 raise InputError(f"non-numeric feature {value!r}{hint}", file=name,
                                  row=to_row(i), column=str(col))
             values[:, j] = numeric.to_numpy(dtype=float)
