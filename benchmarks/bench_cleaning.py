@@ -61,11 +61,13 @@ def vote(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
     return counts.argmax(axis=1)[groups]
 
 
-def knn_vote(X: np.ndarray, y: np.ndarray, seed: int, k: int = 10) -> np.ndarray:
-    """Majority of the k nearest neighbours' labels (self excluded; a tie keeps the own label)."""
+def knn_vote(X: np.ndarray | None, y: np.ndarray, seed: int, k: int = 10,
+             neighbors: np.ndarray | None = None) -> np.ndarray:
+    """Majority of the k nearest neighbours' labels (self excluded; a tie keeps the own label);
+    `neighbors` reuses a search."""
     from wsc.graph.knn import kneighbors
 
-    idx, _ = kneighbors(X, k, random_state=seed)
+    idx = kneighbors(X, k, random_state=seed)[0] if neighbors is None else neighbors
     n_classes = int(y.max()) + 1
     counts = np.stack([(y[idx] == c).sum(axis=1) for c in range(n_classes)], axis=1)
     best = counts.max(axis=1, keepdims=True)
@@ -129,7 +131,7 @@ def run_method(method: str, X: np.ndarray, Yn: np.ndarray, seed: int
         model.fit(X, Yn)
         codes = model.label_codes_.reshape(n, m)
         if method == "wsc_default":    # the label each row would get, pruned or not
-            codes = np.stack([d["posterior"].argmax(axis=1) for d in model.details_], axis=1)
+            codes = np.stack([P.argmax(axis=1) for P in model.posterior_], axis=1)
         return codes, model.kept_.reshape(n, m), model.confidence_.reshape(n, m)
     out = np.empty_like(Yn)
     clustered = method in ("kmeans_vote", "spectral_vote")

@@ -85,3 +85,19 @@ def test_same_seed_same_output():
     a = RankOrderClustering(n_neighbors=15).fit_predict(X)
     b = RankOrderClustering(n_neighbors=15).fit_predict(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_threshold_sweep_equals_one_search_per_threshold():
+    from wsc.clustering.rank_order import threshold_partitions
+    from wsc.graph.knn import kneighbors
+
+    X, _ = make_blobs(600, centers=5, n_features=4, random_state=3)
+    indices, _ = kneighbors(X, 12)
+    D = approximate_rank_order(indices)
+    thresholds = np.unique(np.quantile(D[np.isfinite(D)], np.linspace(0, 1, 15)))
+    for t, labels in threshold_partitions(indices, D, thresholds[::-1]):
+        expected = link_components(indices, D, t)
+        assert adjusted_rand_score(expected, labels) == 1.0
+        # numbered by each component's smallest row
+        first = np.unique(labels, return_index=True)[1]
+        assert np.all(np.diff(first) > 0)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from wsc.reannotation.noise import clean_posterior, estimate_transition
-from wsc.reannotation.votes import cluster_majority, encode_labels, neighbour_proba
+from wsc.reannotation.paper import cluster_majority
+from wsc.reannotation.votes import encode_labels, neighbour_proba
 
 
 def test_encode_labels_unknowns():
@@ -51,8 +52,12 @@ def test_neighbour_proba_excludes_unknown_and_smooths():
     P = neighbour_proba(np.array([[1, 2], [0, 3], [0, 1], [1, 2]]), codes, 2, smoothing=0.0)
     np.testing.assert_allclose(P[0], [0, 1])
     np.testing.assert_allclose(P[1], [1, 0])     # the unknown neighbour does not vote
-    np.testing.assert_allclose(neighbour_proba(np.array([[3, 3]]), codes, 2, smoothing=1.0)[0],
-                               [1 / 3, 2 / 3])
+    # smoothing towards the other rows' label shares: a row's own label is left out
+    codes = np.array([0, 1, 1, -1, -1])
+    P = neighbour_proba(np.array([[1, 2], [0, 3], [0, 1], [4, 4], [3, 3]]), codes, 2)
+    np.testing.assert_allclose(P[3], [1 / 3, 2 / 3])         # no votes: the prior alone
+    np.testing.assert_allclose(P[0], [0, 1])                 # prior of rows 1, 2: all 1
+    np.testing.assert_allclose(P[1], [0.75, 0.25])           # (1 vote + [0.5, 0.5]) / 2
 
 
 def test_transition_recovered_and_posterior_uses_own_label():

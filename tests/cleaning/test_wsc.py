@@ -44,7 +44,7 @@ def test_same_seed_same_output(noisy_blobs):
     np.testing.assert_array_equal(a.clusters_, b.clusters_)
 
 
-@pytest.mark.parametrize("groups", ["per_label", "combinations", "joint"])
+@pytest.mark.parametrize("groups", ["per_label", "combinations"])
 def test_several_columns_strings_and_unknowns(noisy_blobs, groups):
     X, y, noisy = noisy_blobs
     names = np.array(["a", "b", "c"], dtype=object)[noisy]
@@ -68,39 +68,58 @@ def test_bad_arguments(noisy_blobs):
         WSC(mode="magic").fit(X, noisy)
     with pytest.raises(ValueError, match="one row per label row"):
         WSC().fit(X[:-1], noisy)
+    with pytest.raises(ValueError, match="min_confidence"):
+        WSC(min_confidence=1.5).fit(X, noisy)
+    with pytest.raises(ValueError, match="groups"):
+        WSC(groups="joint").fit(X, noisy)
 
 
-@pytest.mark.parametrize("mode", ["evidence", "paper"])
-def test_reembed_and_louvain_options_clean(noisy_blobs, mode):
+
+
+def test_scikit_learn_estimator_contract(noisy_blobs):
+    from sklearn.base import clone
+
+    X, _, noisy = noisy_blobs
+    model = WSC(mode="paper", lam=0.5, **FAST)
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and "lam=0.5" in repr(twin)
+    a, b = model.fit(X, noisy), twin.fit(X, noisy)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
+def test_fitted_attributes_are_typed_per_column(noisy_blobs):
+    X, _, noisy = noisy_blobs
+    Y = np.stack([noisy, (noisy == 0).astype(int)], axis=1)
+    model = WSC(**FAST).fit(X, Y)
+    assert model.source_names_ == ["knn", "knn_wide", "logistic", "wse_knn"]
+    for j, K in enumerate((3, 2)):
+        assert model.posterior_[j].shape == (300, K)
+        assert model.transition_[j].shape == (K, K)
+        np.testing.assert_allclose(model.transition_[j].sum(axis=1), 1.0)
+        assert set(model.source_weights_[j]) == set(model.source_names_)
+        assert abs(sum(model.source_weights_[j].values()) - 1.0) < 1e-9
+        assert model.posterior_from_[j] in ("pooled", "logistic")
+    assert set(model.timings_) >= {"graph", "logistic", "wse_knn", "embedding", "rank-order"}
+
+
+def test_trusted_labels_are_kept_and_used(noisy_blobs):
     X, y, noisy = noisy_blobs
-    raw = (noisy == y).mean()
-    for options in (dict(reembed=True), dict(clustering="louvain")):
-        model = WSC(mode=mode, **FAST, **options).fit(X, noisy)
-        kept = model.kept_
-        assert kept.mean() > 0.5
-        assert (model.labels_[kept] == y[kept]).mean() > raw + 0.05
-    # a second pass embeds with other groups: the clusters change, the shapes do not
-    first = WSC(mode=mode, **FAST).fit(X, noisy)
-    second = WSC(mode=mode, reembed=True, **FAST).fit(X, noisy)
-    assert second.clusters_.shape == first.clusters_.shape
-    assert not np.array_equal(second.clusters_, first.clusters_)
+    trusted = np.full(300, None, dtype=object)
+    trusted[:30] = y[:30]
+    model = WSC(**FAST).fit(X, noisy, trusted=trusted)
+    np.testing.assert_array_equal(model.labels_[:30], y[:30])
+    assert model.kept_[:30].all() and (model.confidence_[:30] == 1.0).all()
+    with pytest.raises(ValueError, match="no weak label has"):
+        WSC(**FAST).fit(X, noisy, trusted=np.where(np.arange(300) < 2, 7, None))
 
 
-def test_joint_groups_with_one_column_and_bad_options(noisy_blobs):
+def test_user_probabilities_as_one_more_source(noisy_blobs):
+    from wsc.reannotation import PrecomputedProba
+
     X, y, noisy = noisy_blobs
-    model = WSC(groups="joint", mode="paper", **FAST).fit(X, noisy)
-    assert (model.labels_[model.kept_] == y[model.kept_]).mean() > (noisy == y).mean()
-    with pytest.raises(ValueError, match="clustering must be one of"):
-        WSC(clustering="leiden", **FAST).fit(X, noisy)
-
-
-def test_reembed_keeps_weak_groups_when_cleaning_leaves_one_class(noisy_blobs):
-    X, y, noisy = noisy_blobs
-    rare = np.zeros(300, dtype=np.int64)
-    rare[np.random.default_rng(5).choice(300, 6, replace=False)] = 1   # scattered: cleaned away
-    first = WSC(**FAST).fit(X, np.stack([noisy, rare], axis=1))
-    assert np.unique(first.label_codes_[first.kept_[:, 1], 1]).size == 1
-    model = WSC(reembed=True, **FAST).fit(X, np.stack([noisy, rare], axis=1))
-    assert model.labels_.shape == (300, 2)
-    kept = model.kept_[:, 0]
-    assert (model.labels_[kept, 0] == y[kept]).mean() > (noisy == y).mean()
+    oracle = np.full((300, 3), 0.05)
+    oracle[np.arange(300), y] = 0.9          # a strong out-of-sample model of the truth
+    model = WSC(extra_sources=[PrecomputedProba([oracle], name="cnn")], **FAST).fit(X, noisy)
+    assert "cnn" in model.source_weights_[0]
+    with pytest.raises(ValueError, match="shape"):
+        WSC(extra_sources=[PrecomputedProba([oracle[:10]])], **FAST).fit(X, noisy)

@@ -9,9 +9,9 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from wsc.clustering.quality import knn_graph, modularity
+from wsc.clustering.quality import Modularity, knn_graph
 from wsc.clustering.rank_order import (approximate_rank_order, exact_rank_order_clustering,
-                                       link_components)
+                                       link_components, threshold_partitions)
 
 
 @dataclass
@@ -81,13 +81,17 @@ class RankOrderClustering(ClusterMixin, BaseEstimator):
             raise AssertionError(self.method)
         self.curve_ = None
         if self.threshold == "auto":
-            graph = knn_graph(indices)
-            parts = [partition(t) for t in candidates]
-            index = np.array([modularity(graph, p) for p in parts])
-            counts = np.array([p.max() + 1 for p in parts])
-            best = int(np.argmax(index))
-            self.curve_ = ThresholdCurve(candidates, index, counts)
-            self.threshold_, labels = float(candidates[best]), parts[best]
+            score = Modularity(knn_graph(indices))
+            sweep = threshold_partitions(indices, D, candidates) if self.method == "approximate" \
+                else ((t, partition(t)) for t in candidates)
+            index, counts, best = [], [], (-np.inf, None, None)
+            for t, part in sweep:    # one partition in memory at a time
+                index.append(score(part))
+                counts.append(int(part.max()) + 1)
+                if index[-1] > best[0]:
+                    best = (index[-1], t, part)
+            self.curve_ = ThresholdCurve(np.sort(candidates), np.array(index), np.array(counts))
+            self.threshold_, labels = float(best[1]), best[2]
         else:
             self.threshold_, labels = float(self.threshold), partition(float(self.threshold))
         self.labels_ = labels

@@ -26,6 +26,23 @@ def knn_graph(indices: np.ndarray) -> sp.csr_matrix:
     return A.tocsr()
 
 
+class Modularity:
+    """Modularity of many partitions of one graph: its edge list and degrees kept once."""
+
+    def __init__(self, graph: sp.csr_matrix) -> None:
+        coo = graph.tocoo()
+        self.row, self.col, self.data = coo.row, coo.col, coo.data
+        self.two_m = float(coo.data.sum())
+        self.degree = np.asarray(graph.sum(axis=1)).ravel()
+
+    def __call__(self, labels: np.ndarray) -> float:
+        if self.two_m == 0:
+            return 0.0
+        inside = self.data[labels[self.row] == labels[self.col]].sum()
+        volume = np.bincount(labels, weights=self.degree)
+        return float(inside / self.two_m - np.sum((volume / self.two_m) ** 2))
+
+
 def modularity(graph: sp.csr_matrix, labels: np.ndarray) -> float:
     """Newman-Girvan modularity of `labels` on a symmetric graph (the uMQI of this project)."""
     coo = graph.tocoo()

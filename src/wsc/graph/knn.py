@@ -6,6 +6,11 @@ import numpy as np
 METRICS = ("euclidean", "cosine")
 # Above this many points `method="auto"` switches from exact to approximate search.
 EXACT_MAX_N = 20_000
+# `method="auto"` above EXACT_MAX_N: HNSW up to this many dimensions (embeddings, whose
+# rows bunch into few tight groups that IVF cells split badly), IVF above (features).
+HNSW_MAX_DIM = 32
+# Cells an IVF search visits (docs/scale.md: recall 0.996 at 128-d, k = 100, 100k rows).
+IVF_PROBES = 16
 # Memory budget (bytes) of one block of search results.
 BLOCK_BYTES = 1 << 28
 
@@ -32,60 +37,70 @@ def _to_metric(sq: np.ndarray, metric: str) -> np.ndarray:
     return (sq / 2.0 if metric == "cosine" else np.sqrt(sq)).astype(np.float32)
 
 
-def _drop_self(indices: np.ndarray, sqdist: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """From k+1 results per row keep k, removing the row itself (or the last if absent)."""
-    n = indices.shape[0]
-    is_self = indices == np.arange(n)[:, None]
+def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """From k+1 results per queried row keep k, removing the row itself (or the last if absent)."""
+    m = indices.shape[0]
+    is_self = indices == rows[:, None]
     drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
     keep = np.ones(indices.shape, dtype=bool)
-    keep[np.arange(n), drop] = False
-    return indices[keep].reshape(n, k).astype(np.int64), sqdist[keep].reshape(n, k)
+    keep[np.arange(m), drop] = False
+    return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
 
 
-def _search(index, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Query every row of X against a faiss index in blocks that bound the result memory."""
-    n = X.shape[0]
-    indices = np.empty((n, k), dtype=np.int64)
-    sqdist = np.empty((n, k), dtype=np.float32)
+def _ivf(X: np.ndarray, n_probe: int):
+    """An inverted-file index (about 4 sqrt(n) k-means cells trained on a fixed-seed sample
+    of 64 rows per cell): for few dimensions it builds and searches far faster than HNSW."""
+    import faiss
+
+    n, d = X.shape
+    n_list = int(np.clip(4 * np.sqrt(n), 16, 16384))
+    sample = X[np.random.default_rng(0).choice(n, min(n, 64 * n_list), replace=False)]
+    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_list)
+    index.cp.seed = 0
+    index.train(sample)
+    index.add(X)
+    index.nprobe = n_probe
+    return index
+
+
+def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80,
+           n_probe: int = IVF_PROBES):
+    """A faiss index holding every row of X: flat (exact), HNSW (its level generator has a
+    fixed seed, so the search is deterministic) or IVF (fixed-seed k-means)."""
+    import faiss
+
+    if method == "ivf":
+        return _ivf(X, n_probe)
+    if method == "exact":
+        index = faiss.IndexFlatL2(X.shape[1])
+    elif method == "hnsw":
+        index = faiss.IndexHNSWFlat(X.shape[1], m)
+        index.hnsw.efConstruction = ef_construction
+    else:
+        raise ValueError(f"method must be 'auto', 'exact', 'hnsw' or 'ivf', got {method!r}")
+    index.add(X)
+    return index
+
+
+def _search(index, X: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Query the given rows of X against a faiss index in blocks that bound the result memory."""
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(2 * (k + 1), 64)
+    indices = np.empty((rows.size, k), dtype=np.int64)
+    sqdist = np.empty((rows.size, k), dtype=np.float32)
     block = max(1024, BLOCK_BYTES // (12 * (k + 1)))
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        d, i = index.search(X[start:stop], k + 1)
-        i, d = _drop_self(np.where(i < 0, np.arange(start, stop)[:, None], i), d, k)
-        indices[start:stop], sqdist[start:stop] = i, d
+    for start in range(0, rows.size, block):
+        chunk = rows[start:start + block]
+        d, i = index.search(X[chunk], k + 1)
+        i, d = _drop_self(np.where(i < 0, chunk[:, None], i), d, chunk, k)
+        indices[start:start + chunk.size], sqdist[start:start + chunk.size] = i, d
     return indices, sqdist
 
 
-def _exact(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact kNN by brute force (faiss flat index: BLAS distances, blocked, bounded memory)."""
-    import faiss
-
-    index = faiss.IndexFlatL2(X.shape[1])
-    index.add(X)
-    return _search(index, X, k)
-
-
-def _hnsw(X: np.ndarray, k: int, m: int = 32, ef_construction: int = 80
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate kNN with a faiss HNSW index; its level generator has a fixed seed."""
-    import faiss
-
-    index = faiss.IndexHNSWFlat(X.shape[1], m)
-    index.hnsw.efConstruction = ef_construction
-    index.add(X)
-    index.hnsw.efSearch = max(2 * (k + 1), 64)
-    return _search(index, X, k)
-
-
-def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
-               method: str = "auto", random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The n_neighbors nearest other points of every row, sorted by distance.
-
-    Returns (indices int64 (n, k), distances float32 (n, k)); a point is never its own
-    neighbour. method: 'exact' (blocked brute force), 'hnsw' (faiss), or 'auto'.
-    Both backends are deterministic (HNSW uses a fixed internal seed), so random_state
-    only exists for a uniform estimator interface and does not change the result.
-    """
+def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
+             ) -> tuple[np.ndarray, int, str]:
+    """Prepared X, k and the concrete method, after the checks every search shares."""
     X = _prepare(X, metric)
     n = X.shape[0]
     if not np.all(np.isfinite(X)):
@@ -95,11 +110,20 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     if k < 1 or k >= n:
         raise ValueError(f"n_neighbors={k} needs at least {k + 1} points, got {n}")
     if method == "auto":
-        method = "exact" if n <= EXACT_MAX_N else "hnsw"
-    if method == "exact":
-        indices, sq = _exact(X, k)
-    elif method == "hnsw":
-        indices, sq = _hnsw(X, k)
-    else:
-        raise ValueError(f"method must be 'auto', 'exact' or 'hnsw', got {method!r}")
+        method = "exact" if n <= EXACT_MAX_N else "hnsw" if X.shape[1] <= HNSW_MAX_DIM else "ivf"
+    return X, k, method
+
+
+def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
+               method: str = "auto", random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The n_neighbors nearest other points of every row, sorted by distance.
+
+    Returns (indices int64 (n, k), distances float32 (n, k)); a point is never its own
+    neighbour. method: 'exact' (blocked brute force), 'hnsw' or 'ivf' (faiss), or 'auto'
+    (exact up to EXACT_MAX_N rows, then HNSW up to HNSW_MAX_DIM dimensions, else IVF).
+    Every backend is deterministic (fixed internal seeds), so random_state only exists for
+    a uniform estimator interface and does not change the result.
+    """
+    X, k, method = _checked(X, n_neighbors, metric, method)
+    indices, sq = _search(_index(X, method), X, np.arange(X.shape[0]), k)
     return indices, _to_metric(sq, metric)

@@ -1,60 +1,79 @@
-"""`WSC`: the whole cleaner, scikit-learn style: fit(X, Y) -> cleaned labels per column."""
+"""`WSC`: the whole cleaner, scikit-learn style: fit(X, Y) -> cleaned labels per column.
+
+A thin estimator over plain parts: one `CleaningContext` per fit (folds, the neighbour
+search, the WSE graph), evidence sources (`wsc.reannotation.sources`), the pooled decision
+(`decision.decide`) or the paper's cluster majority (`paper.cluster_majority`).
+"""
 from __future__ import annotations
 
-from typing import Callable
+import time
+from numbers import Integral, Real
+from typing import Callable, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from wsc.reannotation.column import (ColumnResult, clean_evidence, clean_paper, embed,
-                                     louvain_clusters, rank_order_clusters)
-from wsc.reannotation.evidence import (crossfit_classifier_proba, crossfit_wse_neighbors,
-                                       fold_ids)
+from wsc.reannotation.clusters import Clusters, rank_order_clusters
+from wsc.reannotation.context import CleaningContext, auto_graph_neighbors, build_context
+from wsc.reannotation.decision import decide
+from wsc.reannotation.paper import cluster_majority
+from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
+                                      NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
-
-MODES = ("evidence", "paper")
-GROUPINGS = ("auto", "per_label", "combinations", "joint")
-CLUSTERINGS = ("rank_order", "louvain")
+from wsc.threads import cleaner_threads
 
 
-def auto_graph_neighbors(n: int) -> int:
-    """Graph k for the WSE when not given: about 1% of the rows, between 10 and 100."""
-    return int(np.clip(n // 100, 10, 100))
-
-
-def combination_groups(codes: np.ndarray) -> np.ndarray:
-    """One group per combination of the columns' weak labels; rows with an unknown join none."""
-    complete = (codes >= 0).all(axis=1)
-    groups = np.full(codes.shape[0], -1, dtype=np.int64)
-    if complete.any():
-        _, groups[complete] = np.unique(codes[complete], axis=0, return_inverse=True)
-    return groups
-
-
-class WSC:
+class WSC(BaseEstimator):
     """Weakly supervised clustering: clean noisy categorical labels (one or more columns).
 
-    mode 'evidence' (default): held-out neighbour/classifier/WSE evidence pooled per column,
-    the annotator's noise estimated without true labels, a row kept when its posterior
-    reaches min_confidence (pruning at most 1 - min_coverage of the rows). mode 'paper':
-    WSE -> rank-order clusters -> cluster majority with pruning (min_cluster_size,
-    min_majority). Both report the rank-order clusters of the WSE embedding. groups:
-    'per_label' (one WSE per column), 'combinations' (one WSE whose groups are the
-    combinations of all columns' weak labels), 'joint' (one WSE whose group term is the sum
-    of every column's scatter, `MultiGroupScatter`) or 'auto' (combinations in evidence mode,
-    per_label in paper mode: the measured choices, see docs/cleaning.md). reembed: a second
-    pass whose WSE groups are the first pass's cleaned labels (pruned rows join no group),
-    votes still on the weak labels. clustering: 'rank_order' (the paper) or 'louvain'
-    (Louvain communities of the embedding's symmetrised kNN graph, seeded).
-    Fitted: labels_ (cleaned values; NaN/None where pruned), confidence_, clusters_, kept_,
-    classes_ (per column), details_ (per column diagnostics).
+    mode 'evidence' (default): held-out evidence (feature neighbour votes, a cross-fitted
+    noise-aware classifier, neighbour votes in cross-fitted WSE embeddings, and any
+    `extra_sources`) pooled per column, the annotator's noise estimated without true labels,
+    a row kept when its posterior reaches min_confidence (pruning at most 1 - min_coverage
+    of the rows). mode 'paper': WSE -> rank-order clusters -> cluster majority with pruning
+    (min_cluster_size, min_majority). Both report the rank-order clusters of a WSE
+    embedding. groups: 'per_label' (one WSE per column), 'combinations' (one WSE whose
+    groups are the combinations of all columns' weak labels) or 'auto' (combinations in
+    evidence mode, per_label in paper mode: the measured choices, docs/cleaning.md).
+    max_fit_rows: most training rows per fold of the noise-aware classifier (docs/scale.md).
+    n_jobs: threads for independent work (folds); BLAS always runs on one (wsc.threads).
+
+    Fitted: labels_ (cleaned values; NaN/None where pruned), label_codes_ (-1 = pruned),
+    confidence_, clusters_, kept_ (1-D when Y was), classes_ (per column), and per column:
+    posterior_ ((n, K) or None in paper mode), transition_ ((K, K) noise estimate or None),
+    source_weights_ (source name -> pooled weight), posterior_from_, cluster_threshold_.
+    n_graph_neighbors_, source_names_, timings_ (seconds per stage).
     """
+
+    _parameter_constraints: dict = {
+        "mode": [StrOptions({"evidence", "paper"})],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "lam": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
+        "cluster_neighbors": [Interval(Integral, 2, None, closed="left")],
+        "threshold": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "vote_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "min_cluster_size": [Interval(Integral, 1, None, closed="left")],
+        "min_majority": [Interval(Real, 0, 1, closed="both")],
+        "min_confidence": [Interval(Real, 0, 1, closed="both")],
+        "min_coverage": [Interval(Real, 0, 1, closed="both")],
+        "groups": [StrOptions({"auto", "per_label", "combinations"})],
+        "max_fit_rows": [Interval(Integral, 100, None, closed="left"), None],
+        "extra_sources": [list, tuple],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "progress": [callable, None],
+    }
 
     def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
                  n_neighbors: int | str = "auto", cluster_neighbors: int = 50,
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
                  min_cluster_size: int = 3, min_majority: float = 0.0,
                  min_confidence: float = 0.7, min_coverage: float = 0.95, groups: str = "auto",
-                 reembed: bool = False, clustering: str = "rank_order",
+                 max_fit_rows: int | None = 200_000,
+                 extra_sources: Sequence[EvidenceSource] = (), n_jobs: int | None = None,
                  random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
         self.mode = mode
         self.n_components = n_components
@@ -69,143 +88,211 @@ class WSC:
         self.min_confidence = min_confidence
         self.min_coverage = min_coverage
         self.groups = groups
-        self.reembed = reembed
-        self.clustering = clustering
+        self.max_fit_rows = max_fit_rows
+        self.extra_sources = extra_sources
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.progress = progress
+
+    def _check_data(self, X: np.ndarray, Y: np.ndarray) -> None:
+        if X.ndim != 2 or X.shape[0] != Y.shape[0]:
+            raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
+                             f"Y {Y.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X has NaN or infinite values")
+        needed = max(3 * self.vote_neighbors, self.cluster_neighbors)
+        if X.shape[0] <= needed:
+            raise ValueError(f"need more than {needed} rows (3 * vote_neighbors, "
+                             f"cluster_neighbors), got {X.shape[0]}")
+
+    def fit(self, X, Y, trusted=None) -> "WSC":
+        """Clean every column of Y (n,) or (n, m) given features X (n, d). trusted: optional
+        labels of the same shape (unknown where not reviewed) that are known to be right:
+        they replace those rows' weak labels as evidence and are kept as they are."""
+        self._validate_params()
+        X = np.asarray(X, dtype=np.float32)
+        Y_in = np.asarray(Y, dtype=object)
+        Y2 = Y_in.reshape(-1, 1) if Y_in.ndim == 1 else Y_in
+        self._check_data(X, Y2)
+        encoded = [encode_labels(Y2[:, j]) for j in range(Y2.shape[1])]
+        codes = np.stack([c for c, _ in encoded], axis=1)
+        self.classes_ = [classes for _, classes in encoded]
+        fixed = self._trusted_codes(trusted, Y2.shape)
+        codes = np.where(fixed >= 0, fixed, codes)
+        self.timings_: dict[str, float] = {}
+        with cleaner_threads(self.n_jobs) as jobs:
+            context = self._context(X, jobs)
+            if self.mode == "evidence":
+                self._fit_evidence(context, codes)
+            else:
+                self._fit_paper(context, codes)
+        self._apply_trusted(fixed)
+        self._store(Y_in.ndim == 1)
+        return self
 
     def _say(self, message: str) -> None:
         if self.progress is not None:
             self.progress(message)
 
-    def _check(self, X: np.ndarray, Y: np.ndarray) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if self.groups not in GROUPINGS:
-            raise ValueError(f"groups must be one of {GROUPINGS}, got {self.groups!r}")
-        if self.clustering not in CLUSTERINGS:
-            raise ValueError(f"clustering must be one of {CLUSTERINGS}, got {self.clustering!r}")
-        if X.ndim != 2 or X.shape[0] != Y.shape[0]:
-            raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
-                             f"Y {Y.shape}")
-        for name, low, high in (("min_majority", 0.0, 1.0), ("min_confidence", 0.0, 1.0),
-                                ("min_coverage", 0.0, 1.0)):
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X has NaN or infinite values")
-        if X.shape[0] <= 3 * self.vote_neighbors:
-            raise ValueError(f"need more than 3 * vote_neighbors = {3 * self.vote_neighbors} "
-                             f"rows, got {X.shape[0]}")
+    def _timed(self, stage: str, func, *args):
+        start = time.perf_counter()
+        out = func(*args)
+        self.timings_[stage] = self.timings_.get(stage, 0.0) + time.perf_counter() - start
+        return out
 
-    def fit(self, X, Y) -> "WSC":
-        """Clean every column of Y (n,) or (n, m) given features X (n, d)."""
-        X = np.asarray(X, dtype=np.float32)
-        Y_in = np.asarray(Y, dtype=object)
-        Y2 = Y_in.reshape(-1, 1) if Y_in.ndim == 1 else Y_in
-        self._check(X, Y2)
-        n, m = Y2.shape
-        encoded = [encode_labels(Y2[:, j]) for j in range(m)]
-        codes = np.stack([c for c, _ in encoded], axis=1)
-        self.classes_ = [classes for _, classes in encoded]
-        results = self._clean(X, codes, codes)
-        if self.reembed:
-            self._say("second pass: embedding with the cleaned labels")
-            cleaned = np.stack([r.codes for r in results], axis=1)
-            # a column cleaned into fewer than two groups cannot guide a WSE: keep its weak labels
-            single = [np.unique(c[c >= 0]).size < 2 for c in cleaned.T]
-            cleaned[:, single] = codes[:, single]
-            results = self._clean(X, codes, cleaned)
-        self._store(results, Y_in.ndim == 1)
-        return self
+    def _context(self, X: np.ndarray, jobs: int) -> CleaningContext:
+        n = X.shape[0]
+        k = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
+        self.n_graph_neighbors_ = min(k, n - 1)
+        vote_k = 3 * self.vote_neighbors if self.mode == "evidence" else 0
+        return self._timed("graph", lambda: build_context(
+            X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, vote_k=vote_k,
+            random_state=self.random_state, n_jobs=jobs, progress=self._say))
 
-    def _clean(self, X: np.ndarray, codes: np.ndarray, group_codes: np.ndarray
-               ) -> list[ColumnResult]:
-        """One pass: WSE embeddings guided by group_codes (n, m), votes on the weak codes."""
-        n, m = codes.shape
-        k_graph = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
-        wse_params = dict(n_components=min(self.n_components, n - 1), lam=self.lam,
-                          n_neighbors=min(k_graph, n - 1))
-        k_cluster = min(self.cluster_neighbors, n - 1)
-        evidence = self.mode == "evidence"
-        shared_clusters = shared_wse = None
-        if evidence:
-            from wsc.graph.knn import kneighbors
+    def _grouping(self) -> str:
+        if self.groups != "auto":
+            return self.groups
+        return "combinations" if self.mode == "evidence" else "per_label"
 
-            folds = fold_ids(n, self.n_folds, self.random_state)
-            self._say("nearest neighbours in the features")
-            feature_neighbors, _ = kneighbors(X, min(3 * self.vote_neighbors, n - 1),
-                                              random_state=self.random_state)
-            multi = [j for j in range(m) if len(self.classes_[j]) >= 2]
-            self._say(f"noise-aware classifier ({self.n_folds} folds)")
-            classifier = dict(zip(multi, crossfit_classifier_proba(
-                X, codes[:, multi], [len(self.classes_[j]) for j in multi], folds)))
-        grouping = self.groups if self.groups != "auto" else \
-            ("combinations" if evidence else "per_label")
-        if grouping in ("combinations", "joint"):
-            two_or_more = [len(c) >= 2 for c in self.classes_]
-            groups = combination_groups(group_codes) if grouping == "combinations" else \
-                group_codes[:, two_or_more]
-            self._say(f"embedding with {grouping} groups")
-            E = embed(X, groups, wse_params, self.random_state)
-            shared_clusters = self._clusters(E, k_cluster, self.threshold, self.random_state)
-            if evidence:
-                self._say(f"held-out embeddings ({self.n_folds} folds)")
-                shared_wse = crossfit_wse_neighbors(X, groups, folds, self.vote_neighbors,
-                                                    wse_params, self.random_state)
-        results: list[ColumnResult] = []
-        for j in range(m):
-            n_classes = len(self.classes_[j])
-            if shared_clusters is None:
-                self._say(f"column {j + 1}/{m}: embedding and rank-order clustering")
-                E = embed(X, group_codes[:, j], wse_params, self.random_state)
-                clusters, cinfo = self._clusters(E, k_cluster, self.threshold,
-                                                 self.random_state)
-            else:
-                clusters, cinfo = shared_clusters
-            if not evidence or n_classes < 2:
-                result = clean_paper(codes[:, j], n_classes, clusters, self.min_cluster_size,
-                                     self.min_majority)
-            else:
-                self._say(f"column {j + 1}/{m}: held-out evidence ({self.n_folds} folds)")
-                wse_neighbors = shared_wse if shared_wse is not None else crossfit_wse_neighbors(
-                    X, group_codes[:, j], folds, self.vote_neighbors, wse_params,
-                    self.random_state)
-                result = clean_evidence(codes[:, j], n_classes, clusters, folds,
-                                        feature_neighbors, wse_neighbors, classifier[j],
-                                        self.vote_neighbors, self.min_confidence,
-                                        self.min_coverage)
-            result.info.update(cinfo)
-            results.append(result)
-        return results
+    def _cluster(self, context: CleaningContext, E: np.ndarray) -> Clusters:
+        """Rank-order clusters of one embedding."""
+        return self._timed("rank-order", rank_order_clusters, E,
+                           min(self.cluster_neighbors, context.n - 1), self.threshold,
+                           self.random_state)
 
-    def _clusters(self, E: np.ndarray, k: int, threshold, random_state: int
-                  ) -> tuple[np.ndarray, dict]:
-        if self.clustering == "louvain":
-            return louvain_clusters(E, k, random_state)
-        return rank_order_clusters(E, k, threshold, random_state)
+    def _rank(self, n: int) -> int:
+        """Embedding dimensions: n_components, fewer than the rows."""
+        return min(self.n_components, n - 1)
 
-    def _store(self, results: list[ColumnResult], one_column: bool) -> None:
-        """Fitted attributes from the per-column results, 1-D when Y was 1-D."""
+    def _column_clusters(self, context: CleaningContext, codes: np.ndarray) -> list[Clusters]:
+        """One partition per column: shared (combination groups) or one per column."""
+        m = codes.shape[1]
+        multi = [j for j in range(m) if len(self.classes_[j]) >= 2]
+        if self._grouping() == "combinations":
+            self._say("embedding with combinations groups and rank-order clustering")
+            E = self._timed("embedding", context.embed, combination_groups(codes[:, multi]),
+                            self.lam, self._rank(context.n))
+            return [self._cluster(context, E)] * m
+        self._say(f"embedding each of the {m} columns ({context.n_jobs} at a time)")
+        embeddings = self._timed("embedding", context.embed_many, list(codes.T), self.lam,
+                                 self._rank(context.n), "column embedding")
+        out = []
+        for j, E in enumerate(embeddings):
+            self._say(f"column {j + 1}/{m}: rank-order clustering")
+            out.append(self._cluster(context, E))
+        return out
+
+    def _sources(self, n: int) -> list[EvidenceSource]:
+        k = self.vote_neighbors
+        return [NeighbourVote(k, "knn"), NeighbourVote(3 * k, "knn_wide"),
+                NoiseAwareClassifier(max_fit_rows=self.max_fit_rows),
+                EmbeddingVote(k, self.lam, self._rank(n), self._grouping()),
+                *self.extra_sources]
+
+    def _fit_evidence(self, context: CleaningContext, codes: np.ndarray) -> None:
+        n_classes = [len(c) for c in self.classes_]
+        sources = self._sources(context.n)
+        names = [s.name for s in sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"evidence sources need distinct names, got {names}")
+        self.source_names_ = names
+        per_source = {s.name: self._timed(s.name, s.evidence, context, codes, n_classes)
+                      for s in sources}
+        clusters = self._column_clusters(context, codes)
+        self._reset(codes.shape[1])
+        for j, K in enumerate(n_classes):
+            self._say(f"column {j + 1}/{len(n_classes)}: pooling the evidence")
+            evidence = {name: out[j] for name, out in per_source.items() if out[j] is not None}
+            if K < 2 or not evidence:
+                self._paper_column(j, codes[:, j], K, clusters[j])
+                continue
+            d = decide(evidence, codes[:, j], K, self.min_confidence, self.min_coverage)
+            self._set_column(j, d.codes, d.confidence, d.kept, clusters[j])
+            self.posterior_[j], self.transition_[j] = d.posterior, d.transition
+            self.source_weights_[j] = {s: float(w) for s, w in zip(d.sources, d.weights)}
+            self.posterior_from_[j] = d.posterior_from
+
+    def _fit_paper(self, context: CleaningContext, codes: np.ndarray) -> None:
+        self.source_names_ = []
+        clusters = self._column_clusters(context, codes)
+        self._reset(codes.shape[1])
+        for j, part in enumerate(clusters):
+            self._paper_column(j, codes[:, j], len(self.classes_[j]), part)
+
+    def _paper_column(self, j: int, codes: np.ndarray, n_classes: int, part: Clusters) -> None:
+        labels, confidence, kept = cluster_majority(part.labels, codes, n_classes,
+                                                    self.min_cluster_size, self.min_majority)
+        self._set_column(j, labels, confidence, kept, part)
+        self.posterior_from_[j] = "cluster majority"
+
+    def _reset(self, m: int) -> None:
+        self._codes: list[np.ndarray] = [np.empty(0)] * m
+        self._confidence: list[np.ndarray] = [np.empty(0)] * m
+        self._kept: list[np.ndarray] = [np.empty(0)] * m
+        self._cluster_labels: list[np.ndarray] = [np.empty(0)] * m
+        self.posterior_: list[np.ndarray | None] = [None] * m
+        self.transition_: list[np.ndarray | None] = [None] * m
+        self.source_weights_: list[dict[str, float]] = [{} for _ in range(m)]
+        self.posterior_from_: list[str] = [""] * m
+        self.cluster_threshold_: list[float] = [np.nan] * m
+        self.n_clusters_: list[int] = [0] * m
+        self.cluster_curve_: list = [None] * m
+
+    def _set_column(self, j: int, codes: np.ndarray, confidence: np.ndarray, kept: np.ndarray,
+                    part: Clusters) -> None:
+        self._codes[j], self._confidence[j], self._kept[j] = codes, confidence, kept
+        self._cluster_labels[j] = part.labels
+        self.cluster_threshold_[j], self.n_clusters_[j] = part.threshold, part.n_clusters
+        self.cluster_curve_[j] = part.curve
+
+    def _trusted_codes(self, trusted, shape: tuple[int, int]) -> np.ndarray:
+        """Class codes (n, m) of the trusted labels, -1 where none; each trusted value must
+        be one of its column's classes."""
+        fixed = np.full(shape, -1, dtype=np.int64)
+        if trusted is None:
+            return fixed
+        T = np.asarray(trusted, dtype=object).reshape(shape[0], -1)
+        if T.shape != shape:
+            raise ValueError(f"trusted labels must have the shape of Y {shape}, got {T.shape}")
+        for j, classes in enumerate(self.classes_):
+            codes, values = encode_labels(T[:, j])
+            unseen = [v for v in values.tolist() if v not in set(classes.tolist())]
+            if unseen:
+                raise ValueError(f"trusted labels of column {j} hold values that no weak label "
+                                 f"has: {unseen[:3]}")
+            if values.size:
+                fixed[:, j] = np.where(codes >= 0, np.searchsorted(classes, values)[codes], -1)
+        return fixed
+
+    def _apply_trusted(self, fixed: np.ndarray) -> None:
+        for j in range(fixed.shape[1]):
+            rows = fixed[:, j] >= 0
+            if rows.any():
+                self._codes[j] = np.where(rows, fixed[:, j], self._codes[j])
+                self._confidence[j] = np.where(rows, 1.0, self._confidence[j])
+                self._kept[j] = self._kept[j] | rows
+
+    def _store(self, one_column: bool) -> None:
+        """Stacked fitted arrays from the per-column results, 1-D when Y was 1-D."""
         columns = []
-        for result, classes in zip(results, self.classes_):
+        for codes, classes in zip(self._codes, self.classes_):
             numeric = np.issubdtype(np.asarray(classes).dtype, np.number)
-            values = np.asarray(classes)[np.maximum(result.codes, 0)]
-            values = values.astype(float if numeric else object)
-            values[result.codes < 0] = np.nan if numeric else None
+            values = np.asarray(classes)[np.maximum(codes, 0)] if len(classes) else \
+                np.zeros(codes.size)
+            values = values.astype(float if numeric or not len(classes) else object)
+            values[codes < 0] = np.nan if values.dtype == float else None
             columns.append(values)
         self.labels_ = np.stack(columns, axis=1) if len({c.dtype for c in columns}) == 1 else \
             np.stack([c.astype(object) for c in columns], axis=1)
-        self.label_codes_ = np.stack([r.codes for r in results], axis=1)
-        self.confidence_ = np.stack([r.confidence for r in results], axis=1)
-        self.clusters_ = np.stack([r.clusters for r in results], axis=1)
-        self.kept_ = np.stack([r.kept for r in results], axis=1)
-        self.details_ = [r.info for r in results]
+        self.label_codes_ = np.stack(self._codes, axis=1)
+        self.confidence_ = np.stack(self._confidence, axis=1)
+        self.clusters_ = np.stack(self._cluster_labels, axis=1)
+        self.kept_ = np.stack(self._kept, axis=1)
+        del self._codes, self._confidence, self._kept, self._cluster_labels
         if one_column:
             for name in ("labels_", "label_codes_", "confidence_", "clusters_", "kept_"):
                 setattr(self, name, getattr(self, name)[:, 0])
 
-    def fit_transform(self, X, Y) -> np.ndarray:
+    def fit_transform(self, X, Y, trusted=None) -> np.ndarray:
         """Fit and return the cleaned labels."""
-        return self.fit(X, Y).labels_
+        return self.fit(X, Y, trusted=trusted).labels_

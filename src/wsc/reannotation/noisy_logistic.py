@@ -17,7 +17,7 @@ from scipy.optimize import minimize
 from scipy.special import softmax
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _column_loss(Z: np.ndarray, E: np.ndarray, e: np.ndarray, y: np.ndarray, known: np.ndarray,
                  G_Z: np.ndarray, g_A: np.ndarray, g_s: np.ndarray) -> float:
     """One column's negative log-likelihood; fills dL/dZ (G_Z), adds dL/dA to g_A and
@@ -127,12 +127,19 @@ class NoiseAwareLogistic:
         penalty = np.ones((d, bounds[-1]))
         penalty[-1] = 0.0                                    # intercepts are not penalised
 
+        # float32 products with W and v stacked: one pass over X each way per evaluation
+        # (the products are most of the time; float32 halves it, docs/scale.md)
+        Xa32 = Xa.astype(np.float32)
+        n_out = bounds[-1]
+
         def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             W = theta[:n_w].reshape(d, -1)
             v = theta[-(d - 1):] if self.shared_difficulty else np.zeros(d - 1)
-            s = Xs @ v
-            Z = Xa @ W
-            G_Z = np.empty_like(Z)
+            Wv = np.zeros((d, n_out + 1), dtype=np.float32)
+            Wv[:, :n_out], Wv[:-1, n_out] = W, v
+            Zs = (Xa32 @ Wv).astype(np.float64)
+            Z, s = Zs[:, :n_out], Zs[:, n_out]
+            G = np.empty((n, n_out + 1), dtype=np.float32)
             value = 0.5 * reg * float((penalty * W * W).sum())
             g_A, g_s, at = [], np.zeros(n), n_w
             e = np.exp(np.clip(s, -30.0, 30.0))
@@ -143,12 +150,14 @@ class NoiseAwareLogistic:
                 value += _column_loss(np.ascontiguousarray(Z[:, lo:lo + K]),
                                       np.exp(A - A.max(axis=1, keepdims=True)), e, y, known,
                                       G_Zj, g_Aj, g_s)
-                G_Z[:, lo:lo + K] = G_Zj
+                G[:, lo:lo + K] = G_Zj
                 g_A.append(g_Aj.ravel())
-            G_W = Xa.T @ G_Z + reg * penalty * W
+            G[:, n_out] = g_s
+            GX = (Xa32.T @ G).astype(np.float64)
+            G_W = GX[:, :n_out] + reg * penalty * W
             if self.shared_difficulty:
                 value += 0.5 * reg * float(v @ v)
-                g_v = Xs.T @ g_s + reg * v
+                g_v = GX[:-1, n_out] + reg * v
             else:
                 g_v = np.zeros(d - 1)
             return value, np.concatenate([G_W.ravel()] + g_A + [g_v])

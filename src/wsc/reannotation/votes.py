@@ -1,4 +1,4 @@
-"""Votes: cluster majority with pruning (the paper's rule) and neighbour label counts."""
+"""Label encoding and counting: neighbour votes and per-group label counts."""
 from __future__ import annotations
 
 import numpy as np
@@ -35,36 +35,17 @@ def label_counts(groups: np.ndarray, codes: np.ndarray, n_classes: int) -> np.nd
     return np.bincount(flat, minlength=n_groups * n_classes).reshape(n_groups, n_classes)
 
 
-def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
-                     min_size: int = 3, min_majority: float = 0.0
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The paper's re-annotation: every member gets its cluster's majority weak label.
-
-    A cluster abstains (its members are pruned, label -1) when it has fewer than min_size
-    members with a known label, or its top label holds no more than min_majority of them
-    (0: the plurality label wins); a tie for the top label is never a clear majority, so
-    tied clusters abstain too.
-    Returns (labels, confidence = the majority's share, kept).
-    """
-    counts = label_counts(clusters, codes, n_classes)
-    total = counts.sum(axis=1)
-    top = counts.argmax(axis=1)
-    top_count = counts.max(axis=1)
-    tied = (counts == top_count[:, None]).sum(axis=1) > 1
-    share = np.where(total > 0, top_count / np.maximum(total, 1), 0.0)
-    keep_cluster = (total >= min_size) & (share > min_majority) & ~tied
-    kept = keep_cluster[clusters]
-    labels = np.where(kept, top[clusters], -1)
-    return labels, share[clusters], kept
-
-
 def neighbour_proba(indices: np.ndarray, codes: np.ndarray, n_classes: int,
                     smoothing: float = 1.0, neighbour_codes: bool = False) -> np.ndarray:
     """P(weak label | neighbours): label shares among each row's neighbours (itself excluded),
-    smoothed towards the overall label shares with `smoothing` pseudo-counts.
+    smoothed towards the label shares of the other rows with `smoothing` pseudo-counts (the
+    row's own label is left out of that prior too, so it never votes for itself).
     With neighbour_codes, `indices` already holds the neighbours' codes (-1 = no vote)."""
-    prior = np.bincount(codes[codes >= 0], minlength=n_classes).astype(float)
-    prior /= max(prior.sum(), 1.0)
+    known = codes >= 0
+    prior = np.tile(np.bincount(codes[known], minlength=n_classes).astype(float),
+                    (codes.size, 1))
+    prior[np.flatnonzero(known), codes[known]] -= 1.0
+    prior /= np.maximum(prior.sum(axis=1, keepdims=True), 1.0)
     neigh = indices if neighbour_codes else codes[indices]
     counts = np.stack([(neigh == c).sum(axis=1) for c in range(n_classes)], axis=1).astype(float)
     return (counts + smoothing * prior) / (counts.sum(axis=1, keepdims=True) + smoothing)

@@ -1,0 +1,88 @@
+"""Neighbour-search choices at scale: HNSW and IVF settings on the cleaner's two workloads.
+
+Workloads, on synthetic AU data (`make_au_data`, 128-d): the feature graph (128-d, k = 30
+and 100) and the searches in a WSE embedding (10-d, rows L2-normalised, k = 10 and 50).
+Per setting: build + search seconds (faiss on all cores) and recall@k against exact search
+on 2,000 sampled rows.
+
+    .venv/bin/python benchmarks/bench_scale_knn.py [--n 100000] [--csv scale_knn.csv]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def recall(found: np.ndarray, X: np.ndarray, rows: np.ndarray, k: int) -> float:
+    """Share of the true k nearest other rows (exact flat search) found for `rows`."""
+    from wsc.graph import knn
+
+    Xp = knn._prepare(X, "euclidean")
+    truth, _ = knn._search(knn._index(Xp, "exact"), Xp, rows, k)
+    return float(np.mean([np.intersect1d(a, b).size / k for a, b in zip(found, truth)]))
+
+
+def time_search(X: np.ndarray, k: int, method: str, **index_options) -> tuple[float, np.ndarray]:
+    """Seconds to build the index and search every row; the neighbour lists."""
+    from wsc.graph import knn
+
+    start = time.perf_counter()
+    Xp, k, method = knn._checked(X, k, "euclidean", method)
+    index = knn._index(Xp, method, **index_options)
+    indices, _ = knn._search(index, Xp, np.arange(Xp.shape[0]), k)
+    return time.perf_counter() - start, indices
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--csv", default="scale_knn.csv")
+    args = parser.parse_args()
+    from wsc.datasets import make_au_data
+    from wsc.reannotation.context import build_context
+    from wsc.reannotation.sources import combination_groups
+    from wsc.threads import cleaner_threads
+
+    data = make_au_data(args.n, n_features=128, random_state=0)
+    rows = np.random.default_rng(0).choice(args.n, 2000, replace=False)
+    with cleaner_threads():
+        context = build_context(data.X, n_folds=5, graph_k=30, vote_k=30, random_state=0,
+                                n_jobs=1, progress=print)
+        E = context.embed(combination_groups(data.Y_noisy.astype(np.int64)), 1.0, 10)
+        settings = [
+            ("features 128-d", data.X, (30, 100), [
+                ("hnsw M=32 efC=80", "hnsw", {}),
+                ("hnsw M=16 efC=40", "hnsw", dict(m=16, ef_construction=40)),
+                ("ivf nprobe=16", "ivf", dict(n_probe=16)),
+                ("ivf nprobe=64", "ivf", dict(n_probe=64))]),
+            ("WSE embedding 10-d", E, (10, 50), [
+                ("hnsw M=32 efC=80", "hnsw", {}),
+                ("ivf nprobe=8", "ivf", dict(n_probe=8)),
+                ("ivf nprobe=16", "ivf", dict(n_probe=16)),
+                ("ivf nprobe=32", "ivf", dict(n_probe=32))]),
+        ]
+        out = []
+        for workload, X, ks, methods in settings:
+            for k in ks:
+                for label, method, options in methods:
+                    seconds, indices = time_search(X, k, method, **options)
+                    out.append(dict(n=args.n, workload=workload, k=k, setting=label,
+                                    seconds=round(seconds, 1),
+                                    recall=round(recall(indices[rows], X, rows, k), 3)))
+                    print(out[-1], flush=True)
+    table = pd.DataFrame(out)
+    RESULTS.mkdir(exist_ok=True)
+    table.to_csv(RESULTS / args.csv, index=False)
+    print("| workload | k | setting | seconds | recall |\n|---|---|---|---|---|")
+    for r in table.itertuples():
+        print(f"| {r.workload} | {r.k} | {r.setting} | {r.seconds} | {r.recall} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""What every part of one cleaning fit shares, built once: folds, one neighbour search, the graph.
+
+The neighbour graph does not depend on the labels, so it is searched once at the largest k
+any part needs (the WSE graph, the feature votes) and sliced per use; its affinity and
+Laplacian serve every WSE fit, the full one and each held-out one (pynndescent's rule: the
+graph is built once and passed around).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from wsc.embedding.batch import random_init, solve_batch
+from wsc.embedding.groups import GroupScatter
+from wsc.graph.affinity import knn_affinity
+from wsc.graph.knn import kneighbors
+from wsc.graph.laplacian import laplacian, symmetric_part
+from wsc.threads import map_threads
+
+Progress = Callable[[str], None]
+
+
+def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
+    """A random balanced fold id per row."""
+    rng = np.random.default_rng(random_state)
+    return rng.permutation(np.arange(n) % n_folds)
+
+
+def auto_graph_neighbors(n: int) -> int:
+    """Graph k for the WSE when not given: about 1% of the rows, between 10 and 100."""
+    return int(np.clip(n // 100, 10, 100))
+
+
+def compact_codes(codes: np.ndarray) -> np.ndarray:
+    """Group codes renumbered 0..G-1 over the groups present (-1 kept): a group whose rows
+    are all hidden must not count as an empty group in the scatter's 1 / G weights."""
+    out = np.full(codes.shape, -1, dtype=np.int64)
+    known = codes >= 0
+    if known.any():
+        _, out[known] = np.unique(codes[known], return_inverse=True)
+    return out
+
+
+@dataclass
+class CleaningContext:
+    """Shared inputs of one fit. neighbors/distances: (n, k_max) feature neighbours, sorted;
+    L: the symmetric part of the WSE graph's Laplacian (built from the first graph_k columns)."""
+
+    X: np.ndarray
+    folds: np.ndarray
+    neighbors: np.ndarray
+    distances: np.ndarray
+    graph_k: int
+    L: sp.csr_matrix | None
+    random_state: int
+    n_jobs: int
+    progress: Progress
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_folds(self) -> int:
+        return int(self.folds.max()) + 1
+
+    def reporter(self, what: str):
+        """A map_threads report that prints '<what> i/n done, about N s left' (several items)."""
+        def report(done: int, total: int, left: float) -> None:
+            if total > 1:
+                self.progress(f"{what} {done}/{total} done" +
+                              (f", about {left:.0f} s left" if done < total else ""))
+        return report
+
+    def feature_neighbors(self, k: int) -> np.ndarray:
+        """The k nearest other rows of each row in the features (a slice of the one search)."""
+        if k > self.neighbors.shape[1]:
+            raise ValueError(f"the context holds {self.neighbors.shape[1]} neighbours, {k} asked")
+        return self.neighbors[:, :k]
+
+    def embed(self, codes: np.ndarray, lam: float, n_components: int) -> np.ndarray:
+        """WSE embedding guided by integer groups (-1 = none) on the shared graph, rows
+        L2-normalised (the same solve as `WeaklySupervisedEmbedding` with this graph)."""
+        return self.embed_many([codes], lam, n_components)[0]
+
+    def embed_many(self, group_codes: list[np.ndarray], lam: float, n_components: int,
+                   what: str = "embedding") -> list[np.ndarray]:
+        """Several WSE embeddings of the shared graph (one per group coding), on n_jobs
+        threads: the solver's time is in sparse products, which release the GIL."""
+        if self.L is None:
+            raise ValueError("this context was built without a WSE graph")
+        W0 = random_init(self.n, n_components, self.random_state)
+
+        def solve(codes: np.ndarray) -> np.ndarray:
+            W, _, _ = solve_batch(self.L, GroupScatter(compact_codes(codes)), W0, lam)
+            return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+
+        return map_threads(solve, group_codes, self.n_jobs, self.reporter(what))
+
+
+def build_context(X: np.ndarray, *, n_folds: int, graph_k: int | None, vote_k: int,
+                  random_state: int, n_jobs: int, progress: Progress,
+                  search: str = "auto") -> CleaningContext:
+    """Folds, one feature neighbour search at max(graph_k, vote_k) and the WSE Laplacian
+    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults).
+    graph_k None: no WSE graph (paper mode builds one too; only a pure vote would not)."""
+    n = X.shape[0]
+    k_max = min(max(graph_k or 0, vote_k), n - 1)
+    progress(f"nearest neighbours in the features (k = {k_max}, {n} rows)")
+    indices, distances = kneighbors(X, k_max, method=search, random_state=random_state)
+    L = None
+    if graph_k:
+        progress(f"kNN graph and Laplacian (k = {graph_k})")
+        A = knn_affinity(neighbors=(indices[:, :graph_k], distances[:, :graph_k]))
+        L = symmetric_part(laplacian(A, "symmetric"))
+    return CleaningContext(X=X, folds=fold_ids(n, n_folds, random_state), neighbors=indices,
+                           distances=distances, graph_k=graph_k or 0, L=L,
+                           random_state=random_state, n_jobs=n_jobs, progress=progress)

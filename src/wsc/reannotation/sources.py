@@ -1,0 +1,218 @@
+"""Evidence sources: held-out estimates of P(weak label | x), one interface for all.
+
+Each source predicts every row's weak label from other rows only (no row's own label ever
+votes for itself, checked by a property test per source), for every label column at once:
+`evidence(context, codes, n_classes)` returns one `Evidence` per column (None where the
+source has nothing to say). A source may also give its own posterior ingredients
+(P(true | x) and each row's weak-label likelihood), as the noise-aware classifier does.
+Users add their own out-of-sample probabilities (a CNN's, say) with `PrecomputedProba`,
+as cleanlab users pass `pred_probs`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from wsc.reannotation.context import CleaningContext
+from wsc.reannotation.votes import neighbour_proba
+from wsc.threads import map_threads
+
+
+@dataclass
+class Evidence:
+    """One source's held-out estimate for one column: proba = P(weak | x) (n, K); optionally
+    true_proba = P(true | x) and likelihood = T(x)[c, own weak label] (n, K each)."""
+
+    proba: np.ndarray
+    true_proba: np.ndarray | None = None
+    likelihood: np.ndarray | None = None
+
+
+class EvidenceSource(Protocol):
+    """Anything with a name and held-out evidence for each label column."""
+
+    name: str
+
+    def evidence(self, context: CleaningContext, codes: np.ndarray,
+                 n_classes: Sequence[int]) -> list[Evidence | None]:
+        """Per column of codes (n, m; -1 = unknown), the held-out evidence or None."""
+        ...
+
+
+def combination_groups(codes: np.ndarray) -> np.ndarray:
+    """One group per combination of the columns' weak labels; rows with an unknown join none."""
+    complete = (codes >= 0).all(axis=1)
+    groups = np.full(codes.shape[0], -1, dtype=np.int64)
+    if complete.any():
+        _, groups[complete] = np.unique(codes[complete], axis=0, return_inverse=True)
+    return groups
+
+
+@dataclass
+class NeighbourVote:
+    """Label shares among each row's n_neighbors nearest rows in the features."""
+
+    n_neighbors: int
+    name: str = "knn"
+
+    def evidence(self, context: CleaningContext, codes: np.ndarray,
+                 n_classes: Sequence[int]) -> list[Evidence | None]:
+        neighbours = context.feature_neighbors(self.n_neighbors)
+        return [Evidence(neighbour_proba(neighbours, codes[:, j], K))
+                for j, K in enumerate(n_classes)]
+
+
+@dataclass
+class EmbeddingVote:
+    """Neighbour vote in cross-fitted WSE embeddings: for each fold, one embedding of the
+    shared graph whose groups hide that fold's labels; a row's n_neighbors nearest feature
+    neighbours in that embedding (among the context's neighbour lists) vote unless they are
+    in its own fold. grouping: 'combinations' (one set of embeddings for all
+    columns, groups = weak-label combinations) or 'per_label' (one set per column)."""
+
+    n_neighbors: int
+    lam: float
+    n_components: int
+    grouping: str = "combinations"
+    name: str = "wse_knn"
+
+    def _neighbours(self, context: CleaningContext, groups: np.ndarray) -> np.ndarray:
+        """(n, n_neighbors) neighbours of each row in the embedding that hid its fold."""
+        folds = context.folds
+        hidden = [np.where(folds == f, -1, groups) for f in range(context.n_folds)]
+        embeddings = context.embed_many(hidden, self.lam, self.n_components,
+                                        "held-out embedding")
+        out = np.empty((context.n, self.n_neighbors), dtype=np.int64)
+        for f, E in enumerate(embeddings):
+            test = np.flatnonzero(folds == f)
+            out[test] = nearest_candidates(E, test, context.neighbors, self.n_neighbors)
+        return out
+
+    def evidence(self, context: CleaningContext, codes: np.ndarray,
+                 n_classes: Sequence[int]) -> list[Evidence | None]:
+        multi = [j for j, K in enumerate(n_classes) if K >= 2]
+        if self.grouping == "combinations":
+            context.progress(f"held-out embeddings ({context.n_folds} folds)")
+            shared = self._neighbours(context, combination_groups(codes[:, multi]))
+            neighbours = {j: shared for j in multi}
+        else:
+            neighbours = {}
+            for j in multi:
+                context.progress(f"held-out embeddings of column {j + 1} ({context.n_folds} folds)")
+                neighbours[j] = self._neighbours(context, codes[:, j])
+        return [Evidence(held_out_vote(neighbours[j], codes[:, j], K, context.folds))
+                if j in neighbours else None for j, K in enumerate(n_classes)]
+
+
+def nearest_candidates(E: np.ndarray, rows: np.ndarray, candidates: np.ndarray,
+                       k: int) -> np.ndarray:
+    """The k of each row's candidates (its feature neighbours) nearest to it in E: O(n k r)
+    instead of a search of E per fold, and measured as good or better (docs/scale.md)."""
+    cand = candidates[rows]
+    d = np.einsum("ijk,ijk->ij", E[cand] - E[rows][:, None, :], E[cand] - E[rows][:, None, :])
+    order = np.argsort(d, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(cand, order, axis=1)
+
+
+def held_out_vote(indices: np.ndarray, codes: np.ndarray, n_classes: int,
+                  folds: np.ndarray) -> np.ndarray:
+    """Neighbour vote where neighbours from the row's own fold do not vote (their labels
+    were hidden from the embedding that found them)."""
+    same_fold = folds[indices] == folds[:, None]
+    votes = np.where(same_fold, -1, codes[indices])
+    return neighbour_proba(votes, codes, n_classes, neighbour_codes=True)
+
+
+@dataclass
+class NoiseAwareClassifier:
+    """Cross-fitted noise-aware logistic regression over all columns (shared difficulty):
+    each fold's rows are predicted by a model trained on the other folds' weak labels, at
+    most max_fit_rows of them (a seeded subsample: the fit's cost stops growing with n
+    while the held-out property is kept). Gives P(weak | x), P(true | x) and T(x)[c, weak]."""
+
+    C: float = 1.0
+    max_fit_rows: int | None = 200_000
+    name: str = "logistic"
+
+    def _train_rows(self, context: CleaningContext, f: int) -> np.ndarray:
+        train = np.flatnonzero(context.folds != f)
+        if self.max_fit_rows is not None and train.size > self.max_fit_rows:
+            rng = np.random.default_rng([context.random_state, f])
+            train = np.sort(rng.choice(train, self.max_fit_rows, replace=False))
+        return train
+
+    def evidence(self, context: CleaningContext, codes: np.ndarray,
+                 n_classes: Sequence[int]) -> list[Evidence | None]:
+        from wsc.reannotation.noisy_logistic import NoiseAwareLogistic
+
+        multi = [j for j, K in enumerate(n_classes) if K >= 2]
+        if not multi:
+            return [None] * len(n_classes)
+        X, n = context.X, context.n
+        sizes = [n_classes[j] for j in multi]
+        proba = [np.zeros((n, K)) for K in sizes]
+        true_proba = [np.zeros((n, K)) for K in sizes]
+        likelihood = [np.ones((n, K)) for K in sizes]
+        context.progress(f"noise-aware classifier ({context.n_folds} folds, "
+                         f"{context.n_jobs} at a time)")
+
+        def fit(f: int) -> tuple[int, np.ndarray, list[int], NoiseAwareLogistic | None]:
+            train = self._train_rows(context, f)
+            sub = codes[np.ix_(train, multi)]
+            fitted = [c for c in range(len(multi)) if np.unique(sub[sub[:, c] >= 0, c]).size >= 2]
+            model = NoiseAwareLogistic(C=self.C).fit(X[train], sub[:, fitted]) if fitted else None
+            return f, train, fitted, model
+
+        fits = map_threads(fit, range(context.n_folds), context.n_jobs,
+                           context.reporter("classifier fold"))
+        for f, train, fitted, model in fits:
+            test = context.folds == f
+            for c, j in enumerate(multi):
+                if c not in fitted:      # one class seen in training: it is certain there
+                    present = np.unique(codes[train][codes[train, j] >= 0, j])
+                    proba[c][np.ix_(test, present)] = 1.0
+                    true_proba[c][np.ix_(test, present)] = 1.0
+                    continue
+                col = fitted.index(c)
+                cls = model.classes_[col]
+                proba[c][np.ix_(test, cls)] = model.predict_proba(X[test], col)
+                true_proba[c][np.ix_(test, cls)] = model.predict_true_proba(X[test], col)
+                rows = np.flatnonzero(test & np.isin(codes[:, j], cls))
+                if rows.size:
+                    weak = np.searchsorted(cls, codes[rows, j])
+                    likelihood[c][rows] = 0.0
+                    likelihood[c][np.ix_(rows, cls)] = model.weak_likelihood(X[rows], weak, col)
+        out: list[Evidence | None] = [None] * len(n_classes)
+        for c, j in enumerate(multi):
+            P = np.clip(proba[c], 1e-6, None)
+            out[j] = Evidence(P / P.sum(axis=1, keepdims=True), true_proba[c], likelihood[c])
+        return out
+
+
+@dataclass
+class PrecomputedProba:
+    """The user's own out-of-sample P(weak label | x), one (n, K) array per column in that
+    column's class order (`WSC.classes_`); None for a column it does not cover."""
+
+    probas: Sequence[np.ndarray | None]
+    name: str = "precomputed"
+
+    def evidence(self, context: CleaningContext, codes: np.ndarray,
+                 n_classes: Sequence[int]) -> list[Evidence | None]:
+        if len(self.probas) != len(n_classes):
+            raise ValueError(f"source {self.name!r}: {len(self.probas)} probability arrays for "
+                             f"{len(n_classes)} label columns")
+        out: list[Evidence | None] = []
+        for j, (P, K) in enumerate(zip(self.probas, n_classes)):
+            if P is None:
+                out.append(None)
+                continue
+            P = np.asarray(P, dtype=np.float64)
+            if P.shape != (context.n, K) or not np.all(np.isfinite(P)) or (P < 0).any():
+                raise ValueError(f"source {self.name!r}, column {j}: need finite non-negative "
+                                 f"probabilities of shape {(context.n, K)}, got {P.shape}")
+            P = np.clip(P, 1e-6, None)
+            out.append(Evidence(P / P.sum(axis=1, keepdims=True)))
+        return out

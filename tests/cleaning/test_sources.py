@@ -1,0 +1,77 @@
+"""Evidence sources: no row's own weak label reaches its held-out probability; one graph per fit."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from wsc.reannotation.context import build_context
+from wsc.reannotation.sources import (EmbeddingVote, NeighbourVote, NoiseAwareClassifier,
+                                      PrecomputedProba)
+
+SOURCES = {
+    "knn": lambda: NeighbourVote(10),
+    "wse_combinations": lambda: EmbeddingVote(10, lam=1.0, n_components=5),
+    "wse_per_label": lambda: EmbeddingVote(10, lam=1.0, n_components=5, grouping="per_label"),
+    "classifier": lambda: NoiseAwareClassifier(),
+    "classifier_subsampled": lambda: NoiseAwareClassifier(max_fit_rows=150),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_blobs(400, centers=3, cluster_std=2.0, n_features=6, random_state=1)
+    rng = np.random.default_rng(1)
+    noisy = np.where(rng.random(400) < 0.25, (y + 1) % 3, y)
+    second = (X[:, 0] + rng.normal(0, 2, 400) > 0).astype(np.int64)
+    codes = np.stack([noisy, second], axis=1)
+    context = build_context(X.astype(np.float32), n_folds=5, graph_k=15, vote_k=30,
+                            random_state=0, n_jobs=2, progress=lambda m: None)
+    return context, codes
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_own_label_never_reaches_own_held_out_probability(data, name):
+    context, codes = data
+    source = SOURCES[name]()
+    before = source.evidence(context, codes, [3, 2])
+    rng = np.random.default_rng(2)
+    for i in rng.choice(codes.shape[0], 3, replace=False):
+        changed = codes.copy()
+        changed[i, 0] = (changed[i, 0] + 1) % 3
+        changed[i, 1] = -1                      # and one label made unknown
+        after = source.evidence(context, changed, [3, 2])
+        for j in range(2):
+            np.testing.assert_allclose(after[j].proba[i], before[j].proba[i], atol=1e-9)
+            if before[j].true_proba is not None:
+                np.testing.assert_allclose(after[j].true_proba[i], before[j].true_proba[i],
+                                           atol=1e-9)
+        # the change is seen elsewhere: the evidence is not constant
+        assert any(not np.allclose(after[j].proba, before[j].proba) for j in range(2)) or \
+            name.startswith("classifier")
+
+
+def test_precomputed_probabilities_pass_through(data):
+    context, codes = data
+    P = np.random.default_rng(0).dirichlet(np.ones(3), context.n)
+    out = PrecomputedProba([P, None]).evidence(context, codes, [3, 2])
+    np.testing.assert_allclose(out[0].proba, P / P.sum(axis=1, keepdims=True), atol=1e-5)
+    assert out[1] is None
+
+
+def test_one_feature_search_per_fit(monkeypatch):
+    import wsc.reannotation.context as context_module
+    from wsc.reannotation import WSC
+
+    calls = []
+    real = context_module.kneighbors
+
+    def counted(X, k, **kwargs):
+        calls.append(k)
+        return real(X, k, **kwargs)
+
+    monkeypatch.setattr(context_module, "kneighbors", counted)
+    X, y = make_blobs(300, centers=3, n_features=5, random_state=0)
+    Y = np.stack([y, (y == 0).astype(int)], axis=1)
+    for mode in ("evidence", "paper"):
+        calls.clear()
+        WSC(mode=mode, n_neighbors=12, vote_neighbors=5, cluster_neighbors=15).fit(X, Y)
+        assert calls == [max(12, 15 if mode == "evidence" else 0)]
