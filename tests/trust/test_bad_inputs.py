@@ -331,6 +331,11 @@ def test_killed_write_leaves_no_partial_output(tmp_path, data, capsys, npy, monk
     (["clean", "--features", "x", "--labels", "y", "--out", "z", "--neighbors", "-3"], ["--neighbors"]),
     (["clean", "--features", "x", "--labels", "y", "--out", "z", "--threshold", "abc"], ["--threshold"]),
     (["train", "--features", "x", "--labels", "y", "--out", "z", "--classifier", "forest"], ["forest"]),
+    (["train", "--features", "x", "--labels", "y", "--out", "z", "--seed", "-1"], ["--seed"]),
+    (["train", "--features", "x", "--labels", "y", "--out", "z", "--folds", "two"], ["--folds"]),
+    (["clean", "--features", "x", "--labels", "y", "--out", "z", "--lam", "-0.5"], ["--lam"]),
+    (["features", "--images", "x", "--out", "y", "--processes", "0"], ["--processes"]),
+    (["nonsense"], ["invalid choice"]),
 ])
 def test_bad_options_are_one_line(capsys, argv, must):
     code = main(argv)
@@ -408,3 +413,12 @@ def test_features_model_flag_still_names_the_landmarker(capsys):
     assert args.landmarker == "m"
     assert "--model" not in build_parser()._subparsers._group_actions[0].choices[
         "features"].format_help()
+
+
+def test_lam_zero_and_too_many_components(tmp_path, data, capsys, npy):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data))
+    code, _, captured = clean(tmp_path, npy, labels, capsys, "--lam", "0")
+    assert code == 0, captured.err
+    code, _, captured = clean(tmp_path, npy, labels, capsys, "--n-components", "500")
+    one_line_error(code, captured, "--n-components", "f.npy")

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from wsc.cli.options import (add_allow_incomplete, add_quiet, positive_float, positive_int,
-                             share)
+from wsc.cli.options import (add_allow_incomplete, add_quiet, non_negative_float,
+                             positive_int, seed, share)
 from wsc.errors import InputError
 
 
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", choices=["auto", "per_label", "combinations"], default="auto",
                    help="WSE groups: one embedding per column, or label combinations "
                         "('auto': combinations in evidence mode, per_label in paper mode)")
-    p.add_argument("--lam", type=positive_float, default=1.0,
+    p.add_argument("--lam", type=non_negative_float, default=1.0,
                    help="WSE label weight lambda (1.0)")
     p.add_argument("--n-components", type=positive_int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--min-majority", type=share, default=0.0,
                    help="paper mode: prune clusters whose top label holds no more than this "
                         "share (0: plurality; ties always abstain)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     add_quiet(p, "progress messages")
     add_allow_incomplete(p)
     p.set_defaults(func=run)
@@ -116,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if X.shape[0] <= needed:
         raise InputError(f"{X.shape[0]} rows is too few for {needed - 1} neighbours "
                          f"(lower --cluster-neighbors / --vote-neighbors)", file=args.features)
+    if args.n_components >= X.shape[0]:
+        raise InputError(f"--n-components {args.n_components} must be below the {X.shape[0]} "
+                         "rows", file=args.features)
     model = WSC(mode=args.mode, n_components=args.n_components, lam=args.lam,
                 n_neighbors=args.neighbors, cluster_neighbors=args.cluster_neighbors,
                 threshold=args.threshold, vote_neighbors=args.vote_neighbors,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wsc.cli.options import positive_int
+from wsc.cli.options import positive_int, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="out/demo", help="output folder (out/demo)")
     p.add_argument("--n", type=_rows, default=3000, help="rows of synthetic data (3000, at least 200)")
     p.add_argument("--mode", choices=["evidence", "paper"], default="evidence")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--fig2-draws", type=_draws, default=5,
                    help="noise draws of the Fig. 2 toy reproduction (5; 0 skips it)")
     p.set_defaults(func=run)

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from wsc.cli.options import add_quiet, positive_float, positive_int
+from wsc.cli.options import add_quiet, positive_float, positive_int, seed
 
 
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="run on the Dask cluster whose scheduler is at ADDRESS")
     p.add_argument("--chunk-size", type=positive_int, default=64, help="images per store chunk")
     p.add_argument("--pca", type=positive_int, default=64, help="PCA components of the fitted transform")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--transform-from", metavar="STORE", default=None,
                    help="reuse this store's standardisation + PCA instead of fitting one")
     p.add_argument("--landmarker", default=None,

@@ -27,6 +27,28 @@ def positive_float(value: str) -> float:
     return number
 
 
+def seed(value: str) -> int:
+    """A random seed: an integer >= 0 (argparse type)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value!r}")
+    return number
+
+
+def non_negative_float(value: str) -> float:
+    """A finite number >= 0 (argparse type)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {value!r}") from None
+    if not 0.0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value!r}")
+    return number
+
+
 def share(value: str) -> float:
     """A number in [0, 1] (argparse type)."""
     try:

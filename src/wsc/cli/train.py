@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wsc.cli.options import add_allow_incomplete, add_quiet
+from wsc.cli.options import add_allow_incomplete, add_quiet, positive_int, seed
 from wsc.errors import InputError
 
 
@@ -29,10 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--subject", default=None, metavar="COLUMN",
                    help="label column of subject ids: validation folds never split a subject "
                         "(default: the column 'subject' when present)")
-    p.add_argument("--folds", type=int, default=3, help="validation folds (3, at least 2)")
+    p.add_argument("--folds", type=positive_int, default=3, help="validation folds (3, at least 2)")
     p.add_argument("--hard-labels", action="store_true",
                    help="ignore <AU>_confidence columns: train on the 0/1 values only")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     add_quiet(p)
     add_allow_incomplete(p)
     p.set_defaults(func=run)
