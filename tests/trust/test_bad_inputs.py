@@ -422,3 +422,18 @@ def test_lam_zero_and_too_many_components(tmp_path, data, capsys, npy):
     assert code == 0, captured.err
     code, _, captured = clean(tmp_path, npy, labels, capsys, "--n-components", "500")
     one_line_error(code, captured, "--n-components", "f.npy")
+
+
+def test_parquet_null_id_and_list_cells(tmp_path, data, capsys):
+    X, _, _, ids = data
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data))
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(4)])
+    frame.insert(0, "id", pd.Series(ids, dtype=object).where(np.arange(N) != 3, None))
+    frame.to_parquet(tmp_path / "f.parquet")
+    code, _, captured = clean(tmp_path, tmp_path / "f.parquet", labels, capsys)
+    one_line_error(code, captured, "row 3", "empty id")
+    nested = pd.DataFrame({"id": ids, "embedding": [list(x) for x in X]})
+    nested.to_parquet(tmp_path / "n.parquet")
+    code, _, captured = clean(tmp_path, tmp_path / "n.parquet", labels, capsys)
+    one_line_error(code, captured, "'embedding'", "lists")

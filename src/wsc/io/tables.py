@@ -25,8 +25,9 @@ MIN_ROWS = 2
 
 
 def _check_ids(ids: pd.Series, path: str, to_row) -> list[str]:
-    """ids as strings; empty or duplicate ids are errors naming the row."""
-    ids = ids.astype(str).str.strip()
+    """ids as strings; empty (or missing) or duplicate ids are errors naming the row."""
+    ids = ids.map(lambda v: "" if v is None or (np.ndim(v) == 0 and pd.isna(v)) else str(v))
+    ids = ids.str.strip()
     empty = np.flatnonzero(ids.to_numpy() == "")
     if empty.size:
         raise InputError("empty id", file=path, row=to_row(int(empty[0])), column=ID)
@@ -93,12 +94,15 @@ def _numeric_columns(frame: pd.DataFrame, columns: list, name: str, to_row) -> n
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 value = series.iloc[i]
+                if np.ndim(value) > 0:
+                    raise InputError("feature cells hold lists or arrays: give one number per "
+                                     "column", file=name, row=to_row(i), column=str(col))
                 hint = ""
                 if isinstance(value, str) and _is_complex(value):
                     hint = " (complex numbers are not supported)"
                 elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
                     hint = " (a decimal comma? write numbers with a decimal point)"
-                raise InputError(f"non-numeric feature {value!r}{hint}", file=name,
+                raise InputError(f"non-numeric feature {_short(value)}{hint}", file=name,
                                  row=to_row(i), column=str(col))
             values[:, j] = numeric.to_numpy(dtype=float)
         elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -107,6 +111,12 @@ def _numeric_columns(frame: pd.DataFrame, columns: list, name: str, to_row) -> n
             raise InputError(f"feature column of type {series.dtype} is not numeric", file=name,
                              column=str(col))
     return values
+
+
+def _short(value) -> str:
+    """A cell's repr, cut to fit a one-line message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_complex(text: str) -> bool:
