@@ -26,7 +26,15 @@ _AU = re.compile(r"^\s*AU[\s_-]*0*(\d+)([A-Za-z]?)\s*$", re.IGNORECASE)
 
 def unknown_mask(values) -> np.ndarray:
     """Boolean mask of the unknown labels among `values` (any 1-D sequence or array)."""
-    series = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+    array = np.asarray(values).ravel()
+    try:  # fast path: numbers (and None / NaN) only
+        numbers = array.astype(np.float64)
+    except (TypeError, ValueError):
+        numbers = None
+    if numbers is not None and (array.dtype != object or not any(isinstance(v, str)
+                                                                 for v in array)):
+        return np.isnan(numbers) | np.isin(numbers, UNKNOWN_NUMBERS)
+    series = pd.Series(array.astype(object), dtype=object)
     missing = series.isna().to_numpy().copy()
     text = series.map(lambda v: v.strip().lower() if isinstance(v, str) else None)
     missing |= text.isin(UNKNOWN_TEXT).to_numpy()

@@ -437,3 +437,24 @@ def test_parquet_null_id_and_list_cells(tmp_path, data, capsys):
     nested.to_parquet(tmp_path / "n.parquet")
     code, _, captured = clean(tmp_path, tmp_path / "n.parquet", labels, capsys)
     one_line_error(code, captured, "'embedding'", "lists")
+
+
+def test_features_into_a_folder_that_is_not_a_store(tmp_path, capsys):
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "imgs" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "thesis.tex").write_text("keep me")
+    code = main(["features", "--images", str(tmp_path / "imgs"), "--out", str(tmp_path / "docs"),
+                 "--quiet"])
+    one_line_error(code, capsys.readouterr(), "not a feature store")
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["thesis.tex"]
+
+
+def test_missing_landmarker_file_is_one_line(tmp_path, capsys):
+    pytest.importorskip("cv2")
+    pytest.importorskip("mediapipe")
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "imgs" / "a.jpg").write_bytes(b"x")
+    code = main(["features", "--images", str(tmp_path / "imgs"), "--out", str(tmp_path / "s"),
+                 "--landmarker", str(tmp_path / "absent.task"), "--quiet"])
+    one_line_error(code, capsys.readouterr(), "absent.task", "not found")

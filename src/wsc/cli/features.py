@@ -53,27 +53,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Extract features; AU columns of a CSV source are written to STORE/labels.csv."""
     from wsc.errors import InputError
-    from wsc.faces.model import find_landmarker_model
-    from wsc.features.extract import Settings, extract
+    from wsc.features.extract import Settings, extract, landmarker_path
     from wsc.io import store as fs
     from wsc.io.sources import FetchPolicy, default_cache, list_source
-
     from wsc.io.tables import write_table
     from wsc.outputs import check_output_dir
 
     check_output_dir(args.out)
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not (out / fs.MANIFEST).is_file():
+        raise InputError("--out is a folder with other files, not a feature store; give a new "
+                         "or empty folder", file=args.out)
     items, labels = list_source(args.images, every=args.every, fps=args.fps,
                                 follow_links=args.follow_links)
     if not items:
         raise InputError("no images found", file=args.images)
     blocks = tuple(b.strip() for b in args.blocks.split(",") if b.strip())
-    settings = Settings(model=str(find_landmarker_model(args.landmarker)), all_faces=args.all_faces,
+    settings = Settings(model=landmarker_path(args.landmarker), all_faces=args.all_faces,
                         blocks=blocks, pca=args.pca, seed=args.seed,
                         cache=str(args.cache or default_cache()),
                         fetch=FetchPolicy(timeout=args.timeout, retries=args.retries,
                                           max_bytes=args.max_bytes,
                                           other_hosts=args.follow_links))
-    out = Path(args.out)
     counts = extract(items, out, settings, processes=args.processes, chunk_size=args.chunk_size,
                      dask_address=args.dask, retry_failed=args.retry_failed,
                      transform_from=args.transform_from, progress=not args.quiet)

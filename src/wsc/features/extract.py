@@ -44,6 +44,23 @@ class Settings:
 _local = threading.local()
 
 
+def landmarker_path(given: str | None) -> str:
+    """The face landmarker model file, checked together with the face stack, as one-line
+    errors (a missing file or package is the user's setup, not a bug)."""
+    import importlib.util
+
+    from wsc.faces.model import find_landmarker_model
+
+    missing = [m for m in ("cv2", "mediapipe") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputError(f"the face stack is not installed ({', '.join(missing)} missing): run "
+                         "`make setup` (or install wsc[faces])")
+    try:
+        return str(find_landmarker_model(given))
+    except FileNotFoundError as exc:
+        raise InputError(str(exc), file=given) from None
+
+
 def _analyzer(settings: Settings):
     """One FaceAnalyzer per worker thread and settings, built on first use."""
     from wsc.faces.analyzer import FaceAnalyzer
