@@ -31,8 +31,7 @@ def check_output(path: str | Path, suffixes: tuple[str, ...] | None = None,
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{option} lies under {parent}, which is a file, not a folder", file=name)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option}: no permission to write in {parent}", file=name)
+    _probe(parent, option, name)
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{option}: the file exists and is read-only", file=name)
     return path
@@ -49,9 +48,21 @@ def check_output_dir(path: str | Path, option: str = "--out") -> Path:
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{option} lies under {parent}, which is a file, not a folder",
                          file=str(path))
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option}: no permission to write in {parent}", file=str(path))
+    _probe(parent, option, str(path))
     return path
+
+
+def _probe(folder: Path, option: str, name: str) -> None:
+    """Create and remove a file in `folder`: the only check that also catches read-only
+    file systems and runs as root."""
+    probe = folder / f".wsc-write-check.{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"{option}: cannot write in {folder} "
+                         f"({exc.strerror or type(exc).__name__})", file=name) from None
 
 
 @contextlib.contextmanager

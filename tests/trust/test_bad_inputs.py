@@ -458,3 +458,21 @@ def test_missing_landmarker_file_is_one_line(tmp_path, capsys):
     code = main(["features", "--images", str(tmp_path / "imgs"), "--out", str(tmp_path / "s"),
                  "--landmarker", str(tmp_path / "absent.task"), "--quiet"])
     one_line_error(code, capsys.readouterr(), "absent.task", "not found")
+
+
+def test_unwritable_out_is_refused_before_the_work(tmp_path, data, capsys, npy, monkeypatch):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_open = __import__("os").open
+
+    def read_only(path, flags, *args):  # what a read-only file system answers, even to root
+        if str(path).startswith(str(locked)) and flags & __import__("os").O_CREAT:
+            raise PermissionError(30, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr("os.open", read_only)
+    monkeypatch.setattr("wsc.reannotation.WSC.fit", lambda *a, **k: pytest.fail("work started"))
+    code, _, captured = clean(tmp_path, npy, labels, capsys, out=locked / "sub" / "o.csv")
+    one_line_error(code, captured, "Read-only file system", "--out")
