@@ -184,14 +184,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
         raise InputError(f"not a readable Parquet file ({type(exc).__name__})",
                          file=str(path)) from None
-    names = table.column_names
     dup = next((c for k, c in enumerate(names) if c in names[:k]), None)
     if dup is not None:
         raise InputError("duplicate column name", file=str(path), column=dup)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(f"not a readable Parquet file ({type(exc).__name__})",
+                         file=str(path)) from None
     if table.num_rows == 0:
         raise InputError("no rows", file=str(path))
     return table.to_pandas()
