@@ -119,3 +119,16 @@ def test_links_and_non_utf8_names_in_folders(tmp_path):
     assert {i.id: i.kind for i in items}["caf\\xe9.jpg"] == "badname"
     followed, _ = list_source(inside, follow_links=True)
     assert {"link.jpg", "dirlink/secret.jpg"} <= {i.id for i in followed}
+
+
+def test_pipes_named_like_images_are_not_read(tmp_path):
+    import os
+
+    from wsc.io.images import DecodeError, decode_image
+
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    items, _ = list_source(tmp_path)
+    assert [i.id for i in items] == ["a.jpg"]
+    with pytest.raises(DecodeError, match="not a regular file"):
+        decode_image(tmp_path / "pipe.jpg")

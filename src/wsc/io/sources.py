@@ -72,6 +72,8 @@ def list_folder(folder: Path, follow_links: bool = False) -> list[Item]:
             if not follow_links and os.path.islink(path):
                 skipped += 1
                 continue
+            if not os.path.isfile(path):  # a pipe, socket or device named like an image
+                continue
             rel = Path(path).relative_to(root).as_posix()
             if _valid_text(rel):
                 items.append(Item(rel, path, "file"))
