@@ -475,3 +475,13 @@ def test_unwritable_out_is_refused_before_the_work(tmp_path, data, capsys, npy, 
     monkeypatch.setattr("wsc.reannotation.WSC.fit", lambda *a, **k: pytest.fail("work started"))
     code, _, captured = clean(tmp_path, npy, labels, capsys, out=locked / "sub" / "o.csv")
     one_line_error(code, captured, "Read-only file system", "--out")
+
+
+def test_id_column_in_any_case(tmp_path, data, capsys):
+    features = features_csv(tmp_path / "f.csv", data,
+                            edit=lambda f: f.rename(columns={"id": "ID"}, inplace=True))
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data, header="Id,AU12,AU4"))
+    code, out, captured = clean(tmp_path, features, labels, capsys)
+    assert code == 0, captured.err
+    assert pd.read_csv(out)["id"].iloc[0] == "img000"

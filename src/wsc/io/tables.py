@@ -24,6 +24,16 @@ OUTPUT_SUFFIXES = (".csv", ".tsv", ".parquet")
 MIN_ROWS = 2
 
 
+def _id_column(frame: pd.DataFrame, path: str) -> pd.DataFrame:
+    """The id column under its name `id`, whatever its case ('ID', 'Id')."""
+    if ID in frame.columns:
+        return frame
+    found = [c for c in frame.columns if str(c).strip().lower() == ID]
+    if len(found) > 1:
+        raise InputError(f"several id columns {found}", file=path)
+    return frame.rename(columns={found[0]: ID}) if found else frame
+
+
 def _check_ids(ids: pd.Series, path: str, to_row) -> list[str]:
     """ids as strings; empty (or missing) or duplicate ids are errors naming the row."""
     ids = ids.map(lambda v: "" if v is None or (np.ndim(v) == 0 and pd.isna(v)) else str(v))
@@ -169,6 +179,7 @@ def read_features(path: str | Path, allow_incomplete: bool = False
     else:
         raise InputError("features must be .npy, .csv, .parquet or a feature store folder",
                          file=name)
+    frame = _id_column(frame, name)
     if ID not in frame.columns:
         raise InputError(f"no {ID!r} column", file=name)
     ids = _check_ids(frame[ID], name, to_row)
@@ -225,6 +236,7 @@ def read_labels(path: str | Path, require_id: bool
     else:
         raise InputError("labels must be a .csv, .tsv or .parquet file", file=name)
     ids = None
+    frame = _id_column(frame, name)
     if ID in frame.columns:
         ids = _check_ids(frame[ID], name, to_row)
     elif require_id:
