@@ -233,6 +233,11 @@ def load_model(path: str | Path) -> dict:
             extraction = {"settings": extraction["settings"],
                           "transform": {k: arrays[f"transform/{k}"]
                                         for k in extraction["transform"]}}
+            t = extraction["transform"]
+            width = t["mean"].shape[0]
+            if t["components"].shape != (clf.n_features_in_, width) or any(
+                    t[k].shape != (width,) for k in ("scale", "weight", "pca_mean")):
+                raise ValueError("the transform's shapes do not match the classifier")
         clf.predict_proba(np.zeros((1, clf.n_features_in_), np.float32))  # shapes agree
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InputError(f"damaged wsc model file ({type(exc).__name__}: "
