@@ -37,7 +37,8 @@ def test_train_evaluate_round_trip(tmp_path, tables, capsys):
     printed = capsys.readouterr().out
     assert "kappa" in printed and "mean" in printed
     table = pd.read_csv(metrics)
-    assert list(table.columns) == ["au", "f1", "accuracy", "auc", "n"]
+    assert list(table.columns) == ["au", "f1", "accuracy", "auc", "kappa", "n", "positives"]
+    assert table["kappa"].iloc[:2].min() > 0.7
     assert list(table["au"]) == ["AU1", "AU12", "mean"]
     assert table["f1"].iloc[:2].min() > 0.85 and table["auc"].iloc[:2].min() > 0.95
     assert list(table["n"]) == [400, 400, 400]

@@ -55,8 +55,9 @@ def test_round_trip(tmp_path, data, capsys, fmt):
     code, out, captured = run(tmp_path, features, labels, capsys)
     assert code == 0, captured.err
     result = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(result.columns) == ["id", "AU12", "AU12_confidence", "AU12_cluster",
-                                    "mood", "mood_confidence", "mood_cluster"]
+    assert list(result.columns) == ["id", "AU12", "AU12_raw", "AU12_changed", "AU12_confidence",
+                                    "mood", "mood_raw", "mood_changed", "mood_confidence",
+                                    "cluster"]
     expected_ids = [str(i) for i in range(N)] if fmt == "npy" else ids
     assert result["id"].tolist() == expected_ids
     cleaned = result["AU12"]

@@ -111,6 +111,8 @@ def test_trusted_labels_are_kept_and_used(noisy_blobs):
     assert model.kept_[:30].all() and (model.confidence_[:30] == 1.0).all()
     with pytest.raises(ValueError, match="no weak label has"):
         WSC(**FAST).fit(X, noisy, trusted=np.where(np.arange(300) < 2, 7, None))
+    with pytest.raises(ValueError, match="trusted must have"):
+        WSC(**FAST).fit(X, noisy, trusted=np.full(5, None))
 
 
 def test_user_probabilities_as_one_more_source(noisy_blobs):

@@ -88,8 +88,6 @@ def npy(tmp_path, data):
     ("blank", lambda d: "\n\n  \n", ["empty"]),
     ("empty_file", lambda d: "", ["empty"]),
     ("unclosed_quote", lambda d: label_text(d, row_edit=lambda i, ln: ln.replace("img", '"img', 1) if i == 3 else ln), []),
-    ("single_class", lambda d: label_text(d, row_edit=lambda i, ln: ",".join(ln.split(",")[:1] + ["1", ln.split(",")[2]])),
-     ["'AU12'", "two different"]),
     ("dup_id", lambda d: label_text(d, row_edit=lambda i, ln: ln.replace("img007", "img002") if i == 7 else ln), ["row 9", "duplicate id"]),
 ])
 def test_bad_label_files(tmp_path, data, capsys, npy, name, text_fn, must):
@@ -109,7 +107,9 @@ def test_empty_column_from_trailing_comma_is_dropped(tmp_path, data, capsys, npy
     labels.write_text(label_text(data, extra_cols=","))
     code, out, captured = clean(tmp_path, npy, labels, capsys)
     assert code == 0, captured.err
-    assert [c for c in pd.read_csv(out).columns if "_" not in c] == ["id", "AU12", "AU4"]
+    names = list(pd.read_csv(out).columns)
+    assert [c for c in names if "_" not in c and c != "cluster"] == ["id", "AU12", "AU4"]
+    assert not any("Unnamed" in c for c in names)
 
 
 def test_encoding_error_names_file_and_line(tmp_path, data, capsys, npy):
@@ -485,3 +485,12 @@ def test_id_column_in_any_case(tmp_path, data, capsys):
     code, out, captured = clean(tmp_path, features, labels, capsys)
     assert code == 0, captured.err
     assert pd.read_csv(out)["id"].iloc[0] == "img000"
+
+
+def test_single_class_column_is_warned_about(tmp_path, data, capsys, npy):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(label_text(data, row_edit=lambda i, ln: ",".join(
+        ln.split(",")[:1] + ["1", ln.split(",")[2]])))
+    code, out, captured = clean(tmp_path, npy, labels, capsys)
+    assert code == 0, captured.err
+    assert "warning" in captured.err and "'AU12'" in captured.err

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from wsc.cli.options import (add_allow_incomplete, add_quiet, non_negative_float,
                              positive_int, seed, share)
@@ -40,6 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=".csv with one or more label columns (and 'id' unless features are .npy)")
     p.add_argument("--out", required=True,
                    help="output table: .csv, .tsv or .parquet (written whole or not at all)")
+    p.add_argument("--summary", default=None, metavar="JSON",
+                   help="machine-readable summary (default: OUT with .summary.json)")
+    p.add_argument("--columns", default=None, metavar="A,B,...",
+                   help="label columns to clean (default: every label column)")
+    p.add_argument("--intensity-threshold", type=non_negative_float, default=None, metavar="T",
+                   help="OpenFace / py-feat files: AU present where the intensity "
+                        "(AUxx_r) or probability (py-feat AUxx) is >= T")
+    p.add_argument("--corrections", default=None, metavar="CSV",
+                   help="reviewed labels (id,column,label; from the report's review page): "
+                        "fixed in the output and trusted as evidence for the other rows")
     p.add_argument("--mode", choices=["evidence", "paper"], default="evidence",
                    help="evidence (default, best measured) or paper (cluster majority vote)")
     p.add_argument("--groups", choices=["auto", "per_label", "combinations"], default="auto",
@@ -71,47 +84,116 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load(features: str, labels: str, allow_incomplete: bool = False
+def load(features: str, labels: str, columns: list[str] | None = None,
+         intensity_threshold: float | None = None, allow_incomplete: bool = False
          ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Read and align the two files: (ids, label columns, X in label order, label values)."""
     from wsc.io.tables import align, check_label_columns, read_features, read_labels
 
     feature_ids, X = read_features(features, allow_incomplete)
-    label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
+    label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None,
+                                             columns=columns,
+                                             intensity_threshold=intensity_threshold)
     check_label_columns(columns, values, labels)
     ids, rows = align(feature_ids, label_ids, X.shape[0], values.shape[0], features, labels)
     return ids, columns, X[rows], values
 
 
-def summary(columns: list[str], values: np.ndarray, codes_in: list[np.ndarray],
-            model) -> list[str]:
-    """One line per column: changed (kept rows whose known label changed), pruned, coverage."""
-    lines = []
-    codes_out = model.label_codes_.reshape(len(values), -1)
-    kept = model.kept_.reshape(len(values), -1)
+def summary_dict(model, columns: list[str], values: np.ndarray,
+                 trusted: np.ndarray | None = None) -> dict:
+    """What the cleaning did, per column, for the summary JSON and the report: counts, class
+    rates before and after, the estimated noise matrix T[true, weak], the evidence weights,
+    cluster counts. The one place that reads the fitted model's diagnostics."""
+    from wsc.reannotation.votes import encode_labels
+
+    n = len(values)
+    codes_out = model.label_codes_.reshape(n, -1)
+    kept = model.kept_.reshape(n, -1)
+    clusters = model.clusters_.reshape(n, -1)
+    out = []
     for j, col in enumerate(columns):
-        known = codes_in[j] >= 0
-        changed = int(np.sum(kept[:, j] & known & (codes_out[:, j] != codes_in[j])))
-        pruned = int(np.sum(~kept[:, j]))
-        lines.append(f"{col}: changed {changed}, pruned {pruned}, "
-                     f"coverage {kept[:, j].mean():.3f}, "
-                     f"known before {known.mean():.3f}")
-    return lines
+        classes = list(np.asarray(model.classes_[j]).tolist())
+        raw = np.asarray(values[:, j], dtype=object)
+        known = encode_labels(raw)[0] >= 0
+        # the weak labels in the model's class codes (a reviewed class may be new to them)
+        index = {str(c): k for k, c in enumerate(classes)}
+        raw_codes = pd.Series(raw.astype(str)).map(index).fillna(-1).to_numpy(np.int64, copy=True)
+        raw_codes[~known] = -1
+        known &= raw_codes >= 0
+        transition = model.transition_[j]
+        weights = model.source_weights_[j]
+        threshold = model.cluster_threshold_[j]
+        out.append({
+            "column": col,
+            "classes": classes,
+            "rows": n,
+            "known_before": int(known.sum()),
+            "kept": int(kept[:, j].sum()),
+            "pruned": int((~kept[:, j]).sum()),
+            "changed": int(np.sum(kept[:, j] & known & (codes_out[:, j] != raw_codes))),
+            "filled": int(np.sum(kept[:, j] & ~known)),
+            "reviewed": 0 if trusted is None else int(sum(v is not None for v in trusted[:, j])),
+            "coverage": round(float(kept[:, j].mean()), 4),
+            "raw_counts": np.bincount(raw_codes[known], minlength=len(classes)).tolist(),
+            "cleaned_counts": np.bincount(codes_out[kept[:, j], j],
+                                          minlength=len(classes)).tolist(),
+            "noise_matrix": None if transition is None else
+            np.round(np.asarray(transition, dtype=float), 4).tolist(),
+            "evidence_weights": {s: round(w, 3) for s, w in weights.items()} or None,
+            "posterior_from": model.posterior_from_[j],
+            "cluster_threshold": None if not np.isfinite(threshold) else float(threshold),
+            "n_clusters": int(model.n_clusters_[j]),
+        })
+    return {"columns": out,
+            "shared_clusters": bool(np.all(clusters == clusters[:, :1]))}
+
+
+def summary(stats: dict) -> list[str]:
+    """One line per column: changed (kept rows whose known label changed), pruned, coverage."""
+    return [f"{c['column']}: changed {c['changed']}, pruned {c['pruned']}, "
+            f"coverage {c['coverage']:.3f}, known before {c['known_before'] / c['rows']:.3f}"
+            + (f", reviewed {c['reviewed']}" if c["reviewed"] else "")
+            for c in stats["columns"]]
+
+
+def summary_path(out: str, given: str | None) -> Path:
+    """Where the summary JSON goes: --summary, else next to OUT."""
+    if given:
+        return Path(given)
+    out_path = Path(out)
+    return out_path.with_name(out_path.stem + ".summary.json")
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON to a temporary name, then rename: a reader never sees half a file."""
+    from wsc.outputs import write_text
+
+    write_text(path, json.dumps(data, indent=1))
 
 
 def run(args: argparse.Namespace) -> int:
     """Read, clean, write, summarise."""
+    from wsc.io.corrections import read_corrections
     from wsc.io.tables import OUTPUT_SUFFIXES, write_output
     from wsc.outputs import check_output
     from wsc.reannotation import WSC
-    from wsc.reannotation.votes import encode_labels
 
     start = time.time()
     say = (lambda msg: None) if args.quiet else \
         (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
     check_output(args.out, OUTPUT_SUFFIXES)
+    check_output(summary_path(args.out, args.summary), (".json",), "--summary")
     say("reading files")
-    ids, columns, X, values = load(args.features, args.labels, args.allow_incomplete)
+    wanted = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    ids, columns, X, values = load(args.features, args.labels, wanted, args.intensity_threshold,
+                                   args.allow_incomplete)
+    say(f"{len(ids)} rows, {len(columns)} label columns: {', '.join(columns[:10])}"
+        + (" ..." if len(columns) > 10 else ""))
+    trusted = None
+    if args.corrections:
+        trusted = read_corrections(args.corrections, ids, columns, values)
+        say(f"{sum(v is not None for v in trusted.ravel())} reviewed labels from "
+            f"{args.corrections}")
     needed = max(args.cluster_neighbors, 3 * args.vote_neighbors) + 1
     if X.shape[0] <= needed:
         raise InputError(f"{X.shape[0]} rows is too few for {needed - 1} neighbours "
@@ -126,12 +208,18 @@ def run(args: argparse.Namespace) -> int:
                 min_confidence=args.min_confidence,
                 min_coverage=args.min_coverage, groups=args.groups, random_state=args.seed,
                 progress=say)
-    model.fit(X, values)
+    model.fit(X, values, trusted=trusted)
     say(f"writing {args.out}")
     labels = np.asarray(model.labels_, dtype=object).reshape(len(ids), -1)
     write_output(args.out, ids, columns, labels, model.confidence_.reshape(len(ids), -1),
-                 model.clusters_.reshape(len(ids), -1))
-    codes_in = [encode_labels(values[:, j])[0] for j in range(len(columns))]
-    for line in summary(columns, values, codes_in, model):
+                 model.clusters_.reshape(len(ids), -1), raw=values)
+    stats = summary_dict(model, columns, values, trusted)
+    settings = {k: v for k, v in vars(args).items() if k not in ("func", "quiet")}
+    stats.update(tool="wsc clean", output=str(args.out), settings=settings,
+                 seconds=round(time.time() - start, 1))
+    path = summary_path(args.out, args.summary)
+    write_json(path, stats)
+    for line in summary(stats):
         print(line)
+    say(f"wrote {args.out} and {path}")
     return 0

@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     say(f"{args.n} synthetic faces, {len(data.au_names)} AUs; cleaning ({args.mode} mode)")
     model = WSC(mode=args.mode, random_state=args.seed, progress=say).fit(data.X, data.Y_noisy)
     write_output(out / "cleaned.csv", ids, data.au_names, np.asarray(model.labels_, dtype=object),
-                 model.confidence_, model.clusters_)
+                 model.confidence_, model.clusters_,
+                 raw=np.where(data.Y_noisy < 0, None, data.Y_noisy).astype(object))
     print("Agreement with the true AU labels (cleaned: on kept rows)")
     print("\n".join(comparison(data.au_names, data.Y_true, data.Y_noisy, model.label_codes_,
                                model.kept_)))

@@ -212,13 +212,17 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def read_labels(path: str | Path, require_id: bool
+def read_labels(path: str | Path, require_id: bool, columns: list[str] | None = None,
+                intensity_threshold: float | None = None
                 ) -> tuple[list[str] | None, list[str], np.ndarray]:
-    """Label table (.csv, .tsv or ;-separated): ids (None when absent and not required),
-    column names, and an object array of values with None for unknown (`wsc.labels`).
+    """Label table (.csv / .tsv with any of `,` `;` tab `|`, or .parquet): ids (None when
+    absent and not required), column names, and an object array of values with None for
+    unknown (`wsc.labels`). OpenFace and py-feat files are read as their AU presence
+    columns (`wsc.io.label_formats`); `columns` picks the label columns to read.
 
-    AU columns hold 0/1 (or unknown); other columns any categorical values. A column with
-    no known value at all is an error naming it (often a stray delimiter)."""
+    AU columns hold 0/1 (or unknown); other columns any categorical values."""
+    from wsc.io.label_formats import select_columns, to_label_table
+
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -235,6 +239,7 @@ def read_labels(path: str | Path, require_id: bool
         frame, to_row = _read_text_table(path, "label file")
     else:
         raise InputError("labels must be a .csv, .tsv or .parquet file", file=name)
+    frame = select_columns(to_label_table(frame, name, intensity_threshold), columns, name)
     ids = None
     frame = _id_column(frame, name)
     if ID in frame.columns:
@@ -275,17 +280,19 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_label_columns(columns: list[str], values: np.ndarray, path: str) -> None:
-    """An error naming the first label column with no known value, or only one (nothing to
-    clean: the cleaner compares at least two labels)."""
+    """An error naming the first label column with no known value (often a stray
+    delimiter); a warning for a column with a single known value (nothing to compare)."""
+    import sys
+
     for j, col in enumerate(columns):
         known = {v for v in values[:, j] if v is not None}
         if not known:
             raise InputError("every value in this column is unknown (empty, 999 or -1): "
                              "nothing to learn from", file=path, column=col)
         if len(known) == 1:
-            raise InputError(f"every known value in this column is {next(iter(known))!r}: "
-                             "cleaning needs at least two different labels", file=path,
-                             column=col)
+            print(f"warning: {path}, column {col!r}: every known value is "
+                  f"{next(iter(known))!r}; there is nothing to compare it with",
+                  file=sys.stderr)
 
 
 def align(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
@@ -346,16 +353,37 @@ def write_table(path: str | Path, frame: pd.DataFrame, float_format: str | None 
                          float_format=float_format)
 
 
-def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
-                 confidence: np.ndarray, clusters: np.ndarray) -> None:
-    """The cleaned table (CSV, TSV or Parquet by the name's suffix), written atomically:
-    `id` and, per label column, the cleaned value (empty where pruned),
-    `<column>_confidence` and `<column>_cluster`."""
-    parquet = Path(path).suffix.lower() in (".parquet", ".pq")
+def output_frame(ids: list[str], columns: list[str], labels: np.ndarray, confidence: np.ndarray,
+                 clusters: np.ndarray, raw: np.ndarray | None = None) -> pd.DataFrame:
+    """The cleaned table: `id` and, per label column, the cleaned value (empty where pruned),
+    with `raw` given `<column>_raw` (the input label) and `<column>_changed` (1 where a
+    known label was replaced), `<column>_confidence` and `<column>_cluster`; when every
+    column has the same clusters, one `cluster` column instead."""
     out = {ID: ids}
+    shared = len(columns) > 1 and bool(np.all(clusters == clusters[:, :1]))
     for j, col in enumerate(columns):
-        text = [_format(v) for v in labels[:, j]]
-        out[col] = _typed(text) if parquet else text
+        cleaned = [_format(v) for v in labels[:, j]]
+        out[col] = cleaned
+        if raw is not None:
+            before = [_format(v) for v in raw[:, j]]
+            out[f"{col}_raw"] = before
+            out[f"{col}_changed"] = [int(a != "" and b != "" and a != b)
+                                     for a, b in zip(before, cleaned)]
         out[f"{col}_confidence"] = np.round(confidence[:, j], 4)
-        out[f"{col}_cluster"] = clusters[:, j]
-    write_table(path, pd.DataFrame(out))
+        if not shared:
+            out[f"{col}_cluster"] = clusters[:, j]
+    if shared:
+        out["cluster"] = clusters[:, 0]
+    return pd.DataFrame(out)
+
+
+def write_output(path: str | Path, ids: list[str], columns: list[str], labels: np.ndarray,
+                 confidence: np.ndarray, clusters: np.ndarray, raw: np.ndarray | None = None
+                 ) -> None:
+    """Write `output_frame` atomically, as CSV, TSV or Parquet by the name's suffix (in
+    Parquet the label columns are typed: Int64 with missing where pruned, when whole)."""
+    frame = output_frame(ids, columns, labels, confidence, clusters, raw)
+    if Path(path).suffix.lower() in (".parquet", ".pq"):
+        for col in columns + [f"{c}_raw" for c in columns if raw is not None]:
+            frame[col] = _typed(list(frame[col]))
+    write_table(path, frame)

@@ -251,9 +251,10 @@ class WSC(BaseEstimator):
         fixed = np.full(shape, -1, dtype=np.int64)
         if trusted is None:
             return fixed
-        T = np.asarray(trusted, dtype=object).reshape(shape[0], -1)
-        if T.shape != shape:
-            raise ValueError(f"trusted labels must have the shape of Y {shape}, got {T.shape}")
+        T = np.asarray(trusted, dtype=object)
+        if T.size != shape[0] * shape[1] or T.shape[0] != shape[0]:
+            raise ValueError(f"trusted must have the shape of Y {shape}, got {T.shape}")
+        T = T.reshape(shape)
         for j, classes in enumerate(self.classes_):
             codes, values = encode_labels(T[:, j])
             unseen = [v for v in values.tolist() if v not in set(classes.tolist())]
