@@ -74,4 +74,4 @@ def test_one_feature_search_per_fit(monkeypatch):
     for mode in ("evidence", "paper"):
         calls.clear()
         WSC(mode=mode, n_neighbors=12, vote_neighbors=5, cluster_neighbors=15).fit(X, Y)
-        assert calls == [max(12, 15 if mode == "evidence" else 0)]
+        assert calls == [30]            # 2 candidates per rank-order list entry

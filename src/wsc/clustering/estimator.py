@@ -62,14 +62,23 @@ class RankOrderClustering(ClusterMixin, BaseEstimator):
         self.n_top = n_top
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y=None) -> "RankOrderClustering":
-        """Cluster X (y is ignored); sets labels_, n_clusters_, threshold_ and curve_."""
+    def fit(self, X: np.ndarray, y=None, neighbors: np.ndarray | None = None
+            ) -> "RankOrderClustering":
+        """Cluster X; sets labels_, n_clusters_, threshold_ and (when automatic) curve_.
+        y is ignored. neighbors: precomputed neighbour lists of X (n, >= n_neighbors), nearest
+        first, instead of a search (the cleaner derives them from its shared graph)."""
         from wsc.graph.knn import kneighbors
 
         self._validate_params()
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
         k = min(self.n_neighbors, X.shape[0] - 1)
-        indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
+        if neighbors is None:
+            indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
+        elif neighbors.shape[0] != X.shape[0] or neighbors.shape[1] < k:
+            raise ValueError(f"neighbors must be (n, >= {k}) for {X.shape[0]} rows, "
+                             f"got {neighbors.shape}")
+        else:
+            indices = np.ascontiguousarray(neighbors[:, :k], dtype=np.int64)
         if self.method == "approximate":
             D = approximate_rank_order(indices)
             partition = lambda t: link_components(indices, D, t)  # noqa: E731
@@ -98,6 +107,7 @@ class RankOrderClustering(ClusterMixin, BaseEstimator):
         self.n_clusters_ = int(labels.max() + 1)
         return self
 
-    def fit_predict(self, X: np.ndarray, y=None) -> np.ndarray:
+    def fit_predict(self, X: np.ndarray, y=None, neighbors: np.ndarray | None = None
+                    ) -> np.ndarray:
         """Cluster X and return the cluster id of each row."""
-        return self.fit(X).labels_
+        return self.fit(X, neighbors=neighbors).labels_

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wsc.clustering.estimator import RankOrderClustering, ThresholdCurve
+from wsc.reannotation.candidates import nearest_candidates
 
 
 @dataclass
@@ -20,8 +21,13 @@ class Clusters:
 
 
 def rank_order_clusters(E: np.ndarray, n_neighbors: int, threshold: float | str,
-                        random_state: int) -> Clusters:
-    """Approximate rank-order clusters of an embedding, with the threshold curve."""
+                        random_state: int, candidates: np.ndarray | None = None) -> Clusters:
+    """Approximate rank-order clusters of an embedding, with the threshold curve. With
+    candidates (n, c) (the shared feature neighbours), each row's list is its n_neighbors
+    candidates nearest in E: no search of E (docs/scale.md measures both)."""
+    lists = None
+    if candidates is not None:
+        lists = nearest_candidates(E, np.arange(E.shape[0]), candidates, n_neighbors)
     roc = RankOrderClustering(n_neighbors=n_neighbors, threshold=threshold,
-                              random_state=random_state).fit(E)
+                              random_state=random_state).fit(E, neighbors=lists)
     return Clusters(roc.labels_, roc.threshold_, roc.n_clusters_, roc.curve_)

@@ -23,6 +23,10 @@ from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVo
 from wsc.reannotation.votes import encode_labels
 from wsc.threads import cleaner_threads
 
+# Feature neighbours searched per rank-order list entry; the lists in an embedding are the
+# nearest of them there (measured against a search of each embedding, docs/scale.md).
+CANDIDATES_PER_LIST = 2
+
 
 class WSC(BaseEstimator):
     """Weakly supervised clustering: clean noisy categorical labels (one or more columns).
@@ -144,9 +148,12 @@ class WSC(BaseEstimator):
         n = X.shape[0]
         k = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
         self.n_graph_neighbors_ = min(k, n - 1)
-        vote_k = 3 * self.vote_neighbors if self.mode == "evidence" else 0
+        # the feature lists serve the votes and, re-ranked, the rank-order lists in each
+        # embedding: CANDIDATES_PER_LIST candidates per list entry
+        list_k = max(3 * self.vote_neighbors if self.mode == "evidence" else 0,
+                     CANDIDATES_PER_LIST * self.cluster_neighbors)
         return self._timed("graph", lambda: build_context(
-            X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, vote_k=vote_k,
+            X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, vote_k=list_k,
             random_state=self.random_state, n_jobs=jobs, progress=self._say))
 
     def _grouping(self) -> str:
@@ -158,7 +165,7 @@ class WSC(BaseEstimator):
         """Rank-order clusters of one embedding."""
         return self._timed("rank-order", rank_order_clusters, E,
                            min(self.cluster_neighbors, context.n - 1), self.threshold,
-                           self.random_state)
+                           self.random_state, context.neighbors)
 
     def _rank(self, n: int) -> int:
         """Embedding dimensions: n_components, fewer than the rows."""

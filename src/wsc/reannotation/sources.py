@@ -15,6 +15,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from wsc.reannotation.candidates import nearest_candidates
 from wsc.reannotation.context import CleaningContext
 from wsc.reannotation.votes import neighbour_proba
 from wsc.threads import map_threads
@@ -104,16 +105,6 @@ class EmbeddingVote:
                 neighbours[j] = self._neighbours(context, codes[:, j])
         return [Evidence(held_out_vote(neighbours[j], codes[:, j], K, context.folds))
                 if j in neighbours else None for j, K in enumerate(n_classes)]
-
-
-def nearest_candidates(E: np.ndarray, rows: np.ndarray, candidates: np.ndarray,
-                       k: int) -> np.ndarray:
-    """The k of each row's candidates (its feature neighbours) nearest to it in E: O(n k r)
-    instead of a search of E per fold, and measured as good or better (docs/scale.md)."""
-    cand = candidates[rows]
-    d = np.einsum("ijk,ijk->ij", E[cand] - E[rows][:, None, :], E[cand] - E[rows][:, None, :])
-    order = np.argsort(d, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(cand, order, axis=1)
 
 
 def held_out_vote(indices: np.ndarray, codes: np.ndarray, n_classes: int,
