@@ -15,7 +15,7 @@ from wsc.errors import InputError
 
 def _train(features, labels, out, *extra):
     return main(["train", "--features", str(features), "--labels", str(labels), "--out", str(out),
-                 "--no-progress", *extra])
+                 "--quiet", *extra])
 
 
 def test_train_evaluate_round_trip(tmp_path, tables, capsys):

@@ -39,7 +39,7 @@ def test_predict_writes_a_row_per_face_and_a_failure_row(tmp_path, pyfeat, model
     _model_for_images(tmp_path / "model")
     out = tmp_path / "pred.csv"
     assert main(["predict", "--model", str(tmp_path / "model"), "--images", str(images),
-                 "--out", str(out), "--processes", "1", "--no-progress"]) == 0
+                 "--out", str(out), "--processes", "1", "--quiet"]) == 0
     table = pd.read_csv(out)
     analyzer = FaceAnalyzer(all_faces=True)
     n_multi = len(analyzer.faces(decode_image(pyfeat / "multi_face.jpg")))
@@ -60,7 +60,7 @@ def test_predict_writes_a_row_per_face_and_a_failure_row(tmp_path, pyfeat, model
 def test_model_from_a_table_cannot_read_images(tmp_path, tables, capsys):
     features, labels, _ = tables
     assert main(["train", "--features", str(features), "--labels", str(labels),
-                 "--out", str(tmp_path / "m"), "--no-progress"]) == 0
+                 "--out", str(tmp_path / "m"), "--quiet"]) == 0
     capsys.readouterr()
     code = main(["predict", "--model", str(tmp_path / "m"), "--images", str(tmp_path),
                  "--out", str(tmp_path / "p.csv")])

@@ -63,7 +63,7 @@ def test_train_reads_confidence_columns(tmp_path, tables, capsys):
     frame["AU12_confidence"] = "0.8"
     soft = tmp_path / "cleaned.csv"
     frame.to_csv(soft, index=False)
-    args = ["train", "--features", str(features), "--labels", str(soft), "--no-progress"]
+    args = ["train", "--features", str(features), "--labels", str(soft), "--quiet"]
     assert main([*args, "--out", str(tmp_path / "soft.model")]) == 0
     assert "soft labels" in capsys.readouterr().err
     model = load_model(tmp_path / "soft.model")
@@ -81,7 +81,7 @@ def test_bad_confidence_is_one_line(tmp_path, tables, capsys):
     bad = tmp_path / "bad.csv"
     frame.to_csv(bad, index=False)
     code = main(["train", "--features", str(features), "--labels", str(bad), "--out",
-                 str(tmp_path / "m"), "--no-progress"])
+                 str(tmp_path / "m"), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "row 6" in err[0] and "AU12_confidence" in err[0] and "[0, 1]" in err[0]

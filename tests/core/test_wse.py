@@ -102,10 +102,10 @@ def test_precomputed_affinity_and_missing_labels(rings):
 
 
 @pytest.mark.parametrize("X_fn, y_fn, message", [
-    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X), lambda y: y, "NaN or infinite"),
-    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), lambda y: y, "NaN or infinite"),
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X), lambda y: y, "NaN"),
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), lambda y: y, "infinity"),
     (lambda X: X, lambda y: y[:-1], "labels"),
-    (lambda X: X[:10], lambda y: y[:10], "needs at least"),
+    (lambda X: X[:1], lambda y: y[:1], "minimum of 2"),
     (lambda X: X, lambda y: np.zeros_like(y), "single group"),
     (lambda X: X, lambda y: np.full(len(y), None), "all weak labels are missing"),
 ])
@@ -113,6 +113,13 @@ def test_bad_input(rings, X_fn, y_fn, message):
     X, _, weak = rings
     with pytest.raises(ValueError, match=message):
         WeaklySupervisedEmbedding(2, 0.3, 20).fit(X_fn(X), y_fn(weak))
+
+
+def test_too_many_neighbours_are_lowered_with_a_warning(rings):
+    X, _, weak = rings
+    with pytest.warns(UserWarning, match="n_neighbors=20 is more than"):
+        model = WeaklySupervisedEmbedding(2, 0.3, 20).fit(X[:12], weak[:12])
+    assert model.embedding_.shape == (12, 2)
 
 
 def test_stochastic_reaches_batch_objective_streaming_from_disk(rings, tmp_path):

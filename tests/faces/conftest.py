@@ -42,6 +42,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         status, ctype, body = self.routes[self.path]
         self.send_response(status)
+        if 300 <= status < 400:  # a redirect: the body is the Location
+            self.send_header("Location", body.decode())
+            body = b""
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -21,7 +21,9 @@ def test_folder_is_listed_recursively_with_relative_ids(tmp_path):
 
 def test_csv_with_ids_paths_and_au_columns(tmp_path):
     (tmp_path / "csv.csv").write_text("id,path,AU1,au_12,other\nf1,img/1.jpg,1,0,x\nf2,/abs/2.jpg,999,,y\n")
-    items, labels = list_source(tmp_path / "csv.csv")
+    with pytest.raises(InputError, match="outside"):
+        list_source(tmp_path / "csv.csv")
+    items, labels = list_source(tmp_path / "csv.csv", follow_links=True)
     assert [i.id for i in items] == ["f1", "f2"]
     assert items[0].source == str((tmp_path / "img" / "1.jpg").resolve()) and items[1].source == "/abs/2.jpg"
     assert list(labels.columns) == ["id", "AU1", "AU12"]
@@ -83,3 +85,50 @@ def test_failures_carry_reasons(http_server, tmp_path):
     assert reasons["down.jpg"] == "download: http 503 after 3 tries"
     assert reasons["x.jpg"] == "download: only http(s) URLs are allowed"
     assert hits["/missing.jpg"] == 1  # a 404 is not retried
+
+
+def test_redirects_to_another_host_are_not_followed(http_server, tmp_path, jpeg_bytes):
+    base, routes, _, _ = http_server
+    body = jpeg_bytes(np.zeros((8, 8, 3), np.uint8))
+    routes["/a.jpg"] = (200, "image/jpeg", body)
+    routes["/same.jpg"] = (302, "text/plain", f"{base}/a.jpg".encode())
+    routes["/away.jpg"] = (302, "text/plain", base.replace("127.0.0.1", "localhost").encode()
+                           + b"/a.jpg")
+    assert fetch_url(f"{base}/same.jpg", tmp_path / "c1", FAST) == body
+    with pytest.raises(FetchError, match="another host"):
+        fetch_url(f"{base}/away.jpg", tmp_path / "c2", FAST)
+    allowed = FetchPolicy(timeout=5, retries=0, other_hosts=True)
+    assert fetch_url(f"{base}/away.jpg", tmp_path / "c3", allowed) == body
+
+
+def test_links_and_non_utf8_names_in_folders(tmp_path):
+    import os
+
+    inside, outside = tmp_path / "in", tmp_path / "out"
+    inside.mkdir()
+    outside.mkdir()
+    (inside / "a.jpg").write_bytes(b"x")
+    (outside / "secret.jpg").write_bytes(b"x")
+    (inside / "link.jpg").symlink_to(outside / "secret.jpg")
+    (inside / "dirlink").symlink_to(outside, target_is_directory=True)
+    bad = os.path.join(os.fsencode(inside), b"caf\xe9.jpg")
+    with open(bad, "wb") as fh:
+        fh.write(b"x")
+    items, _ = list_source(inside)
+    assert sorted(i.id for i in items) == ["a.jpg", "caf\\xe9.jpg"]
+    assert {i.id: i.kind for i in items}["caf\\xe9.jpg"] == "badname"
+    followed, _ = list_source(inside, follow_links=True)
+    assert {"link.jpg", "dirlink/secret.jpg"} <= {i.id for i in followed}
+
+
+def test_pipes_named_like_images_are_not_read(tmp_path):
+    import os
+
+    from wsc.io.images import DecodeError, decode_image
+
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    items, _ = list_source(tmp_path)
+    assert [i.id for i in items] == ["a.jpg"]
+    with pytest.raises(DecodeError, match="not a regular file"):
+        decode_image(tmp_path / "pipe.jpg")

@@ -45,7 +45,7 @@ def reference(photos, model_path, tmp_path_factory) -> Path:
     """The folder extracted in one uninterrupted run with two processes."""
     out = tmp_path_factory.mktemp("ref") / "store"
     assert main(["features", "--images", str(photos), "--out", str(out), "--processes", "2",
-                 "--chunk-size", "3", "--no-progress"]) == 0
+                 "--chunk-size", "3", "--quiet"]) == 0
     return out
 
 
@@ -82,7 +82,7 @@ def test_rerun_skips_finished_work(reference, photos, model_path):
 def test_killed_run_resumes_to_the_same_store(reference, photos, model_path, tmp_path):
     out = tmp_path / "store"
     cmd = [sys.executable, "-m", "wsc.cli", "features", "--images", str(photos), "--out", str(out),
-           "--processes", "1", "--chunk-size", "1", "--no-progress"]
+           "--processes", "1", "--chunk-size", "1", "--quiet"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list((out / "chunks").glob("part-*"))) < 3:
@@ -109,13 +109,13 @@ def test_every_face_mode_and_block_choice(pyfeat, model_path, tmp_path, capsys):
     out = tmp_path / "all"
     assert main(["features", "--images", str(pyfeat / "multi_face.jpg"), "--out", str(out),
                  "--all-faces", "--processes", "1", "--blocks", "geometry,blendshapes",
-                 "--no-progress"]) == 0
+                 "--quiet"]) == 0
     ids, x = read_store(out)
     assert ids == [f"multi_face.jpg#{k}" for k in range(5)] and x.shape == (5, 4)
     ids, x = read_store(out, blocks=["blendshapes"])
     assert x.shape == (5, 4)
     assert main(["features", "--images", str(pyfeat / "multi_face.jpg"), "--out", str(out),
-                 "--processes", "1", "--no-progress"]) == 2
+                 "--processes", "1", "--quiet"]) == 2
     assert "made with other settings" in capsys.readouterr().err
 
 
@@ -128,7 +128,7 @@ def test_urls_labels_and_transform_reuse(reference, photos, http_server, model_p
     out = tmp_path / "web"
     assert main(["features", "--images", str(csv), "--out", str(out), "--processes", "1",
                  "--cache", str(tmp_path / "cache"), "--retries", "0",
-                 "--transform-from", str(reference), "--no-progress"]) == 0
+                 "--transform-from", str(reference), "--quiet"]) == 0
     table = read_table(out, ["success", "reason"]).set_index("id")
     assert table.loc[f"{base}/gone.jpg", "reason"] == "download: http 404"
     assert table.loc[[f"{base}/a.jpg", f"{base}/b.jpg"], "success"].all()
@@ -144,7 +144,7 @@ def test_urls_labels_and_transform_reuse(reference, photos, http_server, model_p
 def test_video_frames(pyfeat, model_path, tmp_path):
     out = tmp_path / "video"
     assert main(["features", "--images", str(pyfeat / "single_face.mp4"), "--out", str(out),
-                 "--every", "30", "--processes", "1", "--no-progress"]) == 0
+                 "--every", "30", "--processes", "1", "--quiet"]) == 0
     ids, _ = read_raw(out)
     assert ids and ids[0] == "single_face.mp4#frame000000"
 
@@ -170,7 +170,7 @@ def test_retry_failed_replaces_the_failure(pyfeat, model_path, tmp_path):
     folder.mkdir()
     (folder / "later.jpg").write_text("not yet an image")
     out = tmp_path / "store"
-    args = ["features", "--images", str(folder), "--out", str(out), "--processes", "1", "--no-progress"]
+    args = ["features", "--images", str(folder), "--out", str(out), "--processes", "1", "--quiet"]
     assert main(args) == 0
     shutil.copy(pyfeat / "single_face.jpg", folder / "later.jpg")
     assert main(args) == 0  # a plain rerun keeps the recorded failure

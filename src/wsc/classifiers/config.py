@@ -9,10 +9,10 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow.parquet as pq
 
 from wsc.errors import InputError
+from wsc.io.delimited import header_of
 from wsc.io.store import TRANSFORM, read_manifest
 from wsc.io.tables import ID
 
@@ -39,8 +39,8 @@ def store_transform(store: Path) -> dict[str, np.ndarray]:
 def _columns(path: Path) -> list[str] | None:
     """Feature column names of a .csv/.parquet table; None for .npy."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        names = list(pd.read_csv(path, nrows=0).columns)
+    if suffix in (".csv", ".tsv", ".txt"):
+        names = header_of(path)
     elif suffix in (".parquet", ".pq"):
         names = list(pq.read_schema(path).names)
     else:

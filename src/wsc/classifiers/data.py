@@ -1,29 +1,17 @@
 """Reading FEATURES and LABELS for training and evaluation, matched by id."""
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from wsc.errors import InputError
-from wsc.io.tables import AU_COLUMN, ID, align, read_features, read_labels
+from wsc.io.tables import ID, align, read_features, read_labels
+from wsc.labels import canonical_au, is_au_column, openface_name
 
 CONFIDENCE = "_confidence"
-_AU_PARTS = re.compile(r"^AU0*(\d+)([A-Za-z]?)$", re.IGNORECASE)
-
-
-def canonical_au(name: str) -> str:
-    """AU column name without zero padding: 'AU01' and 'au1' -> 'AU1'."""
-    number, suffix = _AU_PARTS.match(name).groups()
-    return f"AU{int(number)}{suffix.upper()}"
-
-
-def openface_name(name: str) -> str:
-    """'AU1' -> 'AU01': two-digit numbers, as OpenFace writes them."""
-    number, suffix = _AU_PARTS.match(name).groups()
-    return f"AU{int(number):02d}{suffix.upper()}"
+__all__ = ["Labelled", "load_labelled", "canonical_au", "openface_name"]
 
 
 @dataclass
@@ -38,14 +26,15 @@ class Labelled:
     au_names: list[str]
     groups: np.ndarray | None
     proba: np.ndarray | None = None
+    subject: str | None = None
 
 
 def _match(feature_ids: list[str] | None, label_ids: list[str] | None, n_features: int,
-           features: str, labels: str) -> tuple[np.ndarray, np.ndarray]:
+           n_labels: int, features: str, labels: str) -> tuple[np.ndarray, np.ndarray]:
     """(label rows, feature rows) to use: .npy features pair up row by row; with ids, label
     rows whose id has no features (a failed face) are skipped with a warning."""
     if feature_ids is None:
-        ids, rows = align(None, label_ids, n_features, features, labels)
+        ids, rows = align(None, label_ids, n_features, n_labels, features, labels)
         return np.arange(len(ids)), rows
     position = {fid: i for i, fid in enumerate(feature_ids)}
     label_rows = np.array([i for i, lid in enumerate(label_ids) if lid in position], dtype=np.int64)
@@ -64,7 +53,7 @@ def _soft_labels(Y: np.ndarray, values: np.ndarray, columns: list[str], au_names
     """P(present) per row and AU from `<AU>_confidence` columns (the confidence of the
     cleaned value: P(present) = c for a 1, 1 - c for a 0); None without such columns."""
     found = {canonical_au(c[:-len(CONFIDENCE)]): j for j, c in enumerate(columns)
-             if c.endswith(CONFIDENCE) and AU_COLUMN.match(c[:-len(CONFIDENCE)])}
+             if c.endswith(CONFIDENCE) and is_au_column(c[:-len(CONFIDENCE)])}
     if not any(a in found for a in au_names):
         return None
     proba = np.full(Y.shape, np.nan)
@@ -84,14 +73,17 @@ def _soft_labels(Y: np.ndarray, values: np.ndarray, columns: list[str], au_names
 
 
 def load_labelled(features: str, labels: str, subject: str | None = None,
-                  au_names: list[str] | None = None, soft: bool = False) -> Labelled:
+                  au_names: list[str] | None = None, soft: bool = False,
+                  allow_incomplete: bool = False) -> Labelled:
     """Features and AU labels matched by id; `au_names` picks (and orders) the AUs, else
-    every AU column is used; `subject` names the column of subject ids, if any; `soft`
-    also reads `<AU>_confidence` columns as soft labels."""
-    feature_ids, X = read_features(features)
+    every AU column is used; `subject` names the column of subject ids, if any ('auto':
+    the column 'subject' when there is one); `soft` also reads `<AU>_confidence` columns
+    as soft labels. An incomplete feature store is refused unless `allow_incomplete`."""
+    feature_ids, X = read_features(features, allow_incomplete)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None)
-    label_rows, feature_rows = _match(feature_ids, label_ids, X.shape[0], features, labels)
-    au_cols = {canonical_au(c): j for j, c in enumerate(columns) if AU_COLUMN.match(c)}
+    label_rows, feature_rows = _match(feature_ids, label_ids, X.shape[0], values.shape[0],
+                                       features, labels)
+    au_cols = {canonical_au(c): j for j, c in enumerate(columns) if is_au_column(c)}
     if au_names is None:
         if not au_cols:
             raise InputError("no AU columns (named like AU1 or AU01)", file=labels)
@@ -103,6 +95,8 @@ def load_labelled(features: str, labels: str, subject: str | None = None,
     Y = np.stack([np.array([-1 if v is None else int(v) for v in values[label_rows, au_cols[a]]])
                   for a in au_names], axis=1).astype(np.int8)
     groups = None
+    if subject == "auto":
+        subject = "subject" if "subject" in columns else None
     if subject is not None:
         if subject not in columns:
             raise InputError(f"no subject column {subject!r}", file=labels)
@@ -114,4 +108,4 @@ def load_labelled(features: str, labels: str, subject: str | None = None,
     ids = [label_ids[i] for i in label_rows] if label_ids is not None else \
         [str(i) for i in label_rows]
     proba = _soft_labels(Y, values[label_rows], columns, au_names, labels) if soft else None
-    return Labelled(ids, X[feature_rows], Y, au_names, groups, proba)
+    return Labelled(ids, X[feature_rows], Y, au_names, groups, proba, subject)

@@ -1,17 +1,21 @@
 """`AUClassifier`: one calibrated binary classifier per AU with a tuned decision threshold."""
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Callable
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from wsc.classifiers.base import fit_base, make_base, scores
+from wsc.classifiers.base import KINDS, fit_base, make_base, scores
 from wsc.classifiers.calibration import PlattCalibrator
 from wsc.classifiers.splits import fold_ids
 from wsc.classifiers.thresholds import best_f1_threshold
 
 
-class AUClassifier:
+class AUClassifier(BaseEstimator):
     """Per-AU classifiers for multi-label 0/1 targets with -1 (or pruned) rows left out.
 
     For each AU: out-of-fold scores over `n_folds` validation folds (subject-independent
@@ -21,8 +25,16 @@ class AUClassifier:
     and so does the linear model's training (expected loss; see `fit_base`). An AU with
     fewer than two examples of a class gets a constant prediction (its label frequency).
     Fitted: models_ (None for a constant AU), calibrators_, thresholds_, validation_f1_,
-    prevalence_, n_labelled_, n_features_in_, n_outputs_.
+    prevalence_, n_labelled_, n_features_in_, n_outputs_. Parameters are checked before
+    any work; Y must hold only 0, 1 and -1.
     """
+
+    _parameter_constraints: dict = {
+        "kind": [StrOptions(set(KINDS))],
+        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "progress": [callable, None],
+    }
 
     def __init__(self, kind: str = "linear", n_folds: int = 3, random_state: int = 0,
                  progress: Callable[[int], None] | None = None) -> None:
@@ -30,6 +42,12 @@ class AUClassifier:
         self.n_folds = n_folds
         self.random_state = random_state
         self.progress = progress
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        return tags
 
     def _tick(self) -> None:
         if self.progress is not None:
@@ -39,16 +57,20 @@ class AUClassifier:
             proba: np.ndarray | None = None) -> "AUClassifier":
         """Fit on features X (n, d) and labels Y (n, m) of 0/1 with -1 for unknown;
         optionally soft labels proba (n, m): P(present) of each labelled row (NaN = use Y)."""
-        X = np.asarray(X, dtype=np.float32)
+        self._validate_params()
+        if Y is None:
+            raise ValueError("AUClassifier requires y to be passed, but the target y is None")
+        X, Y = validate_data(self, X, Y, dtype=np.float32, multi_output=True,
+                             ensure_min_samples=2, y_numeric=True)
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if not np.all(np.isin(Y, (-1, 0, 1))):
+            bad = Y[~np.isin(Y, (-1, 0, 1))].ravel()[0]
+            raise ValueError(f"AU labels must be 0, 1 or -1 (unknown), got {bad!r}")
+        Y = Y.astype(np.int64)
         if proba is not None:
             proba = np.asarray(proba, dtype=float).reshape(Y.shape)
             proba = np.where(np.isnan(proba), Y, proba)
-        if X.ndim != 2 or X.shape[0] != Y.shape[0]:
-            raise ValueError(f"X must be (n, d) with one row per label row; got {X.shape}, "
-                             f"{Y.shape}")
-        make_base(self.kind)  # validates kind before any work
         self.n_features_in_, self.n_outputs_ = X.shape[1], Y.shape[1]
         self.models_, self.calibrators_ = [], []
         self.thresholds_ = np.full(Y.shape[1], 0.5)
@@ -97,10 +119,8 @@ class AUClassifier:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability that each AU is present, shape (n, m)."""
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features per row, got shape "
-                             f"{X.shape}")
+        check_is_fitted(self, "models_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
         out = np.empty((X.shape[0], self.n_outputs_))
         for j, (model, calibrator) in enumerate(zip(self.models_, self.calibrators_)):
             out[:, j] = self.prevalence_[j] if model is None else \

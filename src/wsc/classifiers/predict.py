@@ -25,13 +25,13 @@ def extraction_settings(model: dict, landmarker: str | None = None,
                         all_faces: bool = True) -> Settings:
     """Settings that extract features exactly as the model's training store did;
     `landmarker` is the model file (default: found as `wsc features` finds it)."""
-    from wsc.faces.model import find_landmarker_model
+    from wsc.features.extract import landmarker_path
 
     if model.get("extraction") is None:
         raise InputError("this model was trained on a feature table, not a feature store, so "
                          "it cannot extract features from images; train it on a store")
     saved = model["extraction"]["settings"]
-    return Settings(model=str(find_landmarker_model(landmarker)), all_faces=all_faces,
+    return Settings(model=landmarker_path(landmarker), all_faces=all_faces,
                     blocks=tuple(saved["blocks"]), align_size=saved["align_size"],
                     pca=saved["pca"], seed=saved["seed"])
 

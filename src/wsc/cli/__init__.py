@@ -1,4 +1,8 @@
-"""The `wsc` command line: a thin layer over the Python API, one module per subcommand."""
+"""The `wsc` command line: a thin layer over the Python API, one module per subcommand.
+
+Error policy: the project's own input errors (`wsc.errors.InputError`) and bad options
+are printed as one line naming what is wrong and where, with exit status 2; anything
+else is a bug and keeps its traceback."""
 from __future__ import annotations
 
 import argparse
@@ -13,11 +17,26 @@ SUBCOMMANDS = ["demo", "fig2", "features", "annotate", "clean", "train", "evalua
                "report"]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    from wsc import __version__
+
+    return f"wsc {__version__}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="wsc", description="Weakly supervised clustering: clean noisy facial action unit labels.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=OneLineParser)
     for name in SUBCOMMANDS:
         try:
             module = importlib.import_module(f"wsc.cli.{name}")
@@ -32,10 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and exit status 2."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad option (already printed)
+        return int(exc.code or 0)
     try:
         result = args.func(args)
-    except (InputError, FileNotFoundError, ValueError) as exc:
+    except InputError as exc:
         print(f"wsc {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -5,13 +5,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from wsc.cli.options import add_allow_incomplete
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `annotate` subcommand."""
     p = subparsers.add_parser("annotate", help="automatic AU proxy labels from a feature store",
                               description=__doc__)
     p.add_argument("--features", required=True, metavar="STORE", help="store from `wsc features`")
-    p.add_argument("--out", required=True, metavar="LABELS_CSV", help="label file for `wsc clean`")
+    p.add_argument("--out", required=True, metavar="LABELS_CSV",
+                   help="label file for `wsc clean` (.csv, .tsv or .parquet)")
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
@@ -22,8 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from wsc.errors import InputError
     from wsc.features.au_proxies import au_proxies
     from wsc.io import store as fs
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_table
+    from wsc.outputs import check_output
 
+    check_output(args.out, OUTPUT_SUFFIXES)
     manifest = fs.read_manifest(Path(args.features))
+    fs.check_complete(Path(args.features), args.allow_incomplete)
     ids, shapes = fs.read_raw(args.features, "blendshapes")
     _, landmarks = fs.read_raw(args.features, "landmarks")
     if not ids:
@@ -31,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     labels = au_proxies(shapes, landmarks)
     labels.insert(0, "id", ids)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    labels.to_csv(out, index=False)
+    write_table(out, labels)
     rates = ", ".join(f"{c} {np.mean(labels[c]):.0%}" for c in labels.columns[1:])
     print(f"{out}: {len(ids)} faces ({'every face' if manifest['settings']['all_faces'] else 'largest face'}"
           f" per image); AU proxy rates: {rates}", file=sys.stderr)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -11,17 +10,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wsc.cli.options import (add_allow_incomplete, add_quiet, non_negative_float,
+                             positive_int, seed, share)
 from wsc.errors import InputError
 
 
 def _threshold(value: str) -> float | str:
-    """'auto' or a number."""
-    return value if value == "auto" else float(value)
+    """'auto' or a positive number."""
+    if value == "auto":
+        return value
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a positive number, got {value!r}")
+    return number
 
 
 def _neighbors(value: str) -> int | str:
     """'auto' or a positive integer."""
-    return value if value == "auto" else int(value)
+    return value if value == "auto" else positive_int(value)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,12 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or a feature store folder")
     p.add_argument("--labels", required=True,
                    help=".csv with one or more label columns (and 'id' unless features are .npy)")
-    p.add_argument("--out", required=True, help="output .csv")
+    p.add_argument("--out", required=True,
+                   help="output table: .csv, .tsv or .parquet (written whole or not at all)")
     p.add_argument("--summary", default=None, metavar="JSON",
                    help="machine-readable summary (default: OUT with .summary.json)")
     p.add_argument("--columns", default=None, metavar="A,B,...",
                    help="label columns to clean (default: every label column)")
-    p.add_argument("--intensity-threshold", type=float, default=None, metavar="T",
+    p.add_argument("--intensity-threshold", type=non_negative_float, default=None, metavar="T",
                    help="OpenFace / py-feat files: AU present where the intensity "
                         "(AUxx_r) or probability (py-feat AUxx) is >= T")
     p.add_argument("--corrections", default=None, metavar="CSV",
@@ -51,38 +58,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", choices=["auto", "per_label", "combinations"], default="auto",
                    help="WSE groups: one embedding per column, or label combinations "
                         "('auto': combinations in evidence mode, per_label in paper mode)")
-    p.add_argument("--lam", type=float, default=1.0, help="WSE label weight lambda (1.0)")
-    p.add_argument("--n-components", type=int, default=10, help="WSE dimensions r (10)")
+    p.add_argument("--lam", type=non_negative_float, default=1.0,
+                   help="WSE label weight lambda (1.0)")
+    p.add_argument("--n-components", type=positive_int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
                    help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 30)")
-    p.add_argument("--cluster-neighbors", type=int, default=50, help="rank-order list length (50)")
+    p.add_argument("--cluster-neighbors", type=positive_int, default=50,
+                   help="rank-order list length (50)")
     p.add_argument("--threshold", type=_threshold, default="auto",
                    help="rank-order link threshold ('auto': maximise the uMQI)")
-    p.add_argument("--vote-neighbors", type=int, default=10, help="neighbours per vote (10)")
-    p.add_argument("--min-confidence", type=float, default=0.7,
+    p.add_argument("--vote-neighbors", type=positive_int, default=10,
+                   help="neighbours per vote (10)")
+    p.add_argument("--min-confidence", type=share, default=0.7,
                    help="evidence mode: prune rows whose posterior is below this (0.7)")
-    p.add_argument("--min-coverage", type=float, default=0.95,
+    p.add_argument("--min-coverage", type=share, default=0.95,
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
-    p.add_argument("--min-cluster-size", type=int, default=3,
+    p.add_argument("--min-cluster-size", type=positive_int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
-    p.add_argument("--min-majority", type=float, default=0.5,
+    p.add_argument("--min-majority", type=share, default=0.5,
                    help="paper mode: prune clusters whose top label holds no more than this "
                         "share (0.5: a clear majority; 0: plurality; ties always abstain)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
+    add_quiet(p, "progress messages")
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
 def load(features: str, labels: str, columns: list[str] | None = None,
-         intensity_threshold: float | None = None
+         intensity_threshold: float | None = None, allow_incomplete: bool = False
          ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Read and align the two files: (ids, label columns, X in label order, label values)."""
-    from wsc.io.tables import align, read_features, read_labels
+    from wsc.io.tables import align, check_label_columns, read_features, read_labels
 
-    feature_ids, X = read_features(features)
+    feature_ids, X = read_features(features, allow_incomplete)
     label_ids, columns, values = read_labels(labels, require_id=feature_ids is not None,
                                              columns=columns,
                                              intensity_threshold=intensity_threshold)
+    check_label_columns(columns, values, labels)
     ids, rows = align(feature_ids, label_ids, X.shape[0], values.shape[0], features, labels)
     return ids, columns, X[rows], values
 
@@ -157,24 +169,27 @@ def summary_path(out: str, given: str | None) -> Path:
 
 def write_json(path: Path, data: dict) -> None:
     """Write JSON to a temporary name, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+    from wsc.outputs import write_text
+
+    write_text(path, json.dumps(data, indent=1))
 
 
 def run(args: argparse.Namespace) -> int:
     """Read, clean, write, summarise."""
     from wsc.io.corrections import read_corrections
-    from wsc.io.tables import write_output
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_output
+    from wsc.outputs import check_output
     from wsc.reannotation import WSC
 
     start = time.time()
     say = (lambda msg: None) if args.quiet else \
         (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
+    check_output(args.out, OUTPUT_SUFFIXES)
+    check_output(summary_path(args.out, args.summary), (".json",), "--summary")
     say("reading files")
     wanted = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-    ids, columns, X, values = load(args.features, args.labels, wanted, args.intensity_threshold)
+    ids, columns, X, values = load(args.features, args.labels, wanted, args.intensity_threshold,
+                                   args.allow_incomplete)
     say(f"{len(ids)} rows, {len(columns)} label columns: {', '.join(columns[:10])}"
         + (" ..." if len(columns) > 10 else ""))
     trusted = None
@@ -186,6 +201,9 @@ def run(args: argparse.Namespace) -> int:
     if X.shape[0] <= needed:
         raise InputError(f"{X.shape[0]} rows is too few for {needed - 1} neighbours "
                          f"(lower --cluster-neighbors / --vote-neighbors)", file=args.features)
+    if args.n_components >= X.shape[0]:
+        raise InputError(f"--n-components {args.n_components} must be below the {X.shape[0]} "
+                         "rows", file=args.features)
     model = WSC(mode=args.mode, n_components=args.n_components, lam=args.lam,
                 n_neighbors=args.neighbors, cluster_neighbors=args.cluster_neighbors,
                 threshold=args.threshold, vote_neighbors=args.vote_neighbors,

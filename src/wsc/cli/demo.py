@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+
+from wsc.cli.options import positive_int, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,12 +17,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "80%% correct annotator labels) and print the agreement "
                                           "with the true labels before and after.")
     p.add_argument("--out", default="out/demo", help="output folder (out/demo)")
-    p.add_argument("--n", type=int, default=3000, help="rows of synthetic data (3000)")
+    p.add_argument("--n", type=_rows, default=3000, help="rows of synthetic data (3000, at least 200)")
     p.add_argument("--mode", choices=["evidence", "paper"], default="evidence")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fig2-draws", type=int, default=5,
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--fig2-draws", type=_draws, default=5,
                    help="noise draws of the Fig. 2 toy reproduction (5; 0 skips it)")
     p.set_defaults(func=run)
+
+
+def _rows(value: str) -> int:
+    """At least 200 rows: fewer leave the cleaner's neighbour lists nearly the whole set."""
+    n = positive_int(value)
+    if n < 200:
+        raise argparse.ArgumentTypeError(f"must be at least 200, got {value!r}")
+    return n
+
+
+def _draws(value: str) -> int:
+    """0 (skip Fig. 2) or a positive number of draws."""
+    return 0 if value.strip() == "0" else positive_int(value)
 
 
 def comparison(names: list[str], Y_true: np.ndarray, Y_noisy: np.ndarray, codes: np.ndarray,
@@ -49,15 +63,19 @@ def run(args: argparse.Namespace) -> int:
     from wsc.io.tables import write_output
     from wsc.reannotation import WSC
 
+    from wsc.io.tables import write_table
+    from wsc.outputs import atomic_path, check_output_dir
+
     start = time.time()
-    out = Path(args.out)
+    out = check_output_dir(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data = make_au_data(args.n, random_state=args.seed)
     ids = [f"img{i:06d}" for i in range(args.n)]
-    np.save(out / "features.npy", data.X)
+    with atomic_path(out / "features.npy") as tmp, open(tmp, "wb") as fh:
+        np.save(fh, data.X)
     labels = pd.DataFrame(data.Y_noisy, columns=data.au_names)
     labels.insert(0, "id", ids)
-    labels.to_csv(out / "labels.csv", index=False)
+    write_table(out / "labels.csv", labels)
     def say(msg: str) -> None:
         print(f"[{time.time() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
     say(f"{args.n} synthetic faces, {len(data.au_names)} AUs; cleaning ({args.mode} mode)")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from wsc.cli.options import add_allow_incomplete
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,9 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--labels", required=True, metavar="TRUTH", help="reference label .csv")
     p.add_argument("--out", default=None, metavar="METRICS.csv",
                    help="also write one row per AU plus 'mean' (au, f1, accuracy, auc, kappa, "
-                        "n, positives)")
+                        "n, positives); .csv, .tsv or .parquet")
     p.add_argument("--aus", default=None, metavar="AU1,AU12,...",
                    help="score only these of the model's AUs (default: all)")
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
@@ -31,20 +33,24 @@ def run(args: argparse.Namespace) -> int:
     from wsc.classifiers.data import load_labelled
     from wsc.classifiers.metrics import COLUMNS, au_metrics, format_table
     from wsc.errors import InputError
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_table
+    from wsc.outputs import check_output
 
+    if args.out:
+        check_output(args.out, OUTPUT_SUFFIXES)
     model = load_model(args.model)
     names = model["au_names"]
     if args.aus:
-        from wsc.classifiers.data import canonical_au
-        from wsc.io.tables import AU_COLUMN
+        from wsc.labels import canonical_au, is_au_column
 
         wanted = [a.strip() for a in args.aus.split(",") if a.strip()]
-        bad = [a for a in wanted if not AU_COLUMN.match(a) or canonical_au(a) not in names]
+        bad = [a for a in wanted if not is_au_column(a) or canonical_au(a) not in names]
         if bad:
             raise InputError(f"--aus: {bad[0]!r} is not one of the model's AUs "
                              f"({', '.join(names)})")
         names = list(dict.fromkeys(canonical_au(a) for a in wanted))
-    data = load_labelled(args.features, args.labels, au_names=names)
+    data = load_labelled(args.features, args.labels, au_names=names,
+                         allow_incomplete=args.allow_incomplete)
     check_config(model["feature_config"], feature_config(args.features, data.X.shape[1]),
                  args.features)
     clf = model["classifier"]
@@ -57,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"undefined: {', '.join(undefined)} (no positive in the reference): F1 left out "
               f"of the mean", file=sys.stderr)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        table[COLUMNS].to_csv(args.out, index=False, float_format="%.4f")
+        write_table(args.out, table[COLUMNS], float_format="%.4f")
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

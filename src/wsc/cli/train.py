@@ -5,6 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from wsc.cli.options import add_allow_incomplete, add_quiet, positive_int, seed
+from wsc.errors import InputError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` subcommand."""
@@ -24,21 +29,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--subject", default=None, metavar="COLUMN",
                    help="label column of subject ids: validation folds never split a subject "
                         "(default: the column 'subject' when present)")
-    p.add_argument("--folds", type=int, default=3, help="validation folds (3)")
+    p.add_argument("--folds", type=positive_int, default=3, help="validation folds (3, at least 2)")
     p.add_argument("--hard-labels", action="store_true",
                    help="ignore <AU>_confidence columns: train on the 0/1 values only")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
+    add_quiet(p)
+    add_allow_incomplete(p)
     p.set_defaults(func=run)
 
 
-def _subject_column(labels: str, given: str | None) -> str | None:
-    """The subject column: the one given, else 'subject' if the label file has it."""
-    if given is not None:
-        return given
-    import pandas as pd
+# Fewer labelled rows than this cannot be split into validation folds with both classes.
+MIN_ROWS_PER_FOLD = 10
 
-    return "subject" if "subject" in pd.read_csv(labels, nrows=0).columns else None
+
+def check_trainable(data, folds: int, labels: str) -> None:
+    """An error when there are too few rows to train and validate; a warning per AU whose
+    classes are too rare to validate (it gets a constant or poorly tuned prediction)."""
+    if data.groups is not None and len(np.unique(data.groups)) < 2:
+        raise InputError("every row has the same subject: subject-independent validation "
+                         "needs at least two (pass --subject with another column, or remove "
+                         "it)", file=labels, column=data.subject)
+    need = MIN_ROWS_PER_FOLD * folds
+    if len(data.ids) < need:
+        raise InputError(f"{len(data.ids)} labelled rows is too few to train with {folds} "
+                         f"validation folds (at least {need})", file=labels)
+    for j, name in enumerate(data.au_names):
+        y = data.Y[:, j]
+        rare = int(min((y == 1).sum(), (y == 0).sum()))
+        if rare < 2:
+            print(f"warning: {name} has {rare} example(s) of one class among "
+                  f"{int((y >= 0).sum())} labelled rows: it gets a constant prediction",
+                  file=sys.stderr)
+        elif rare < folds:
+            print(f"warning: {name} has only {rare} example(s) of one class: its threshold "
+                  f"is tuned on fewer than one per validation fold", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,20 +72,23 @@ def run(args: argparse.Namespace) -> int:
     from wsc.classifiers import AUClassifier, save_model
     from wsc.classifiers.config import feature_config, store_transform
     from wsc.classifiers.data import load_labelled
-    from wsc.errors import InputError
     from wsc.io.store import read_manifest
+    from wsc.outputs import check_output
 
     if args.folds < 2:
         raise InputError("--folds must be at least 2")
-    subject = _subject_column(args.labels, args.subject)
-    data = load_labelled(args.features, args.labels, subject=subject, soft=not args.hard_labels)
+    check_output(args.out)
+    data = load_labelled(args.features, args.labels, subject=args.subject or "auto",
+                         soft=not args.hard_labels, allow_incomplete=args.allow_incomplete)
+    subject = data.subject
+    check_trainable(data, args.folds, args.labels)
     print(f"{len(data.ids)} rows, {data.X.shape[1]} features, AUs {', '.join(data.au_names)}"
           + (f", subjects from column {subject!r}" if subject else "")
           + (", soft labels from the confidence columns" if data.proba is not None else ""),
           file=sys.stderr)
     clf = AUClassifier(kind=args.classifier, n_folds=args.folds, random_state=args.seed)
     with tqdm(total=len(data.au_names) * (args.folds + 1), desc="train", unit="fit",
-              disable=args.no_progress, file=sys.stderr) as bar:
+              disable=args.quiet, file=sys.stderr) as bar:
         clf.progress = bar.update
         clf.fit(data.X, data.Y, data.groups, data.proba)
     clf.progress = None

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
 
 from wsc.clustering.quality import Modularity, knn_graph
 from wsc.clustering.rank_order import (approximate_rank_order, exact_rank_order_clustering,
@@ -29,7 +33,7 @@ def _candidate_thresholds(D: np.ndarray, n_thresholds: int) -> np.ndarray:
     return values
 
 
-class RankOrderClustering:
+class RankOrderClustering(ClusterMixin, BaseEstimator):
     """Rank-order clustering of the rows of X (approximate by default, exact for small n).
 
     threshold: a number, or 'auto' to maximise the uMQI (kNN-graph modularity, see
@@ -40,10 +44,24 @@ class RankOrderClustering:
     without gaps at the scale of k the links at D = 0 alone can join most rows), the lists
     are halved (k, k/2, ... down to min_neighbors) and the search is repeated; if no k gives
     an admissible partition the best one at the smallest k is kept and `oversize_` is True.
-    n_top: neighbours per cluster considered by the exact variant's merging.
+    n_top: neighbours per cluster considered by the exact variant's merging. Parameters
+    are checked before any work.
     Fitted: labels_, n_clusters_, threshold_, n_neighbors_ (the k used), largest_share_,
-    oversize_, curve_ (automatic threshold: the curve of the k used), curves_ (every k tried).
+    oversize_, curve_ (automatic threshold: the curve of the k used), curves_ (every k
+    tried), n_features_in_.
     """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "threshold": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "method": [StrOptions({"approximate", "exact"})],
+        "metric": [StrOptions({"euclidean", "cosine"})],
+        "n_thresholds": [Interval(Integral, 2, None, closed="left")],
+        "n_top": [Interval(Integral, 1, None, closed="left")],
+        "max_cluster_share": [Interval(Real, 0, 1, closed="right")],
+        "min_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(self, n_neighbors: int = 50, threshold: float | str = "auto",
                  method: str = "approximate", metric: str = "euclidean",
@@ -65,9 +83,8 @@ class RankOrderClustering:
         neighbors: precomputed neighbour lists of X (n, >= n_neighbors), nearest first,
         instead of a search (the cleaner derives them from its shared graph); halving k
         then takes the first k of each list."""
-        if not 0.0 < self.max_cluster_share <= 1.0:
-            raise ValueError(f"max_cluster_share must be in (0, 1], got {self.max_cluster_share!r}")
-        X = np.asarray(X, dtype=np.float32)
+        self._validate_params()
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
         k = min(self.n_neighbors, X.shape[0] - 1)
         if neighbors is not None and (neighbors.shape[0] != X.shape[0]
                                       or neighbors.shape[1] < k):
@@ -105,8 +122,8 @@ class RankOrderClustering:
         elif self.method == "exact":
             partition = lambda t: exact_rank_order_clustering(X, t, n_top=self.n_top)  # noqa: E731
             candidates = np.geomspace(0.5, 4.0 * X.shape[0], self.n_thresholds)
-        else:
-            raise ValueError(f"method must be 'approximate' or 'exact', got {self.method!r}")
+        else:  # excluded by the parameter constraints
+            raise AssertionError(self.method)
         if self.threshold != "auto":
             labels = partition(float(self.threshold))
             return labels, float(self.threshold), bool(np.bincount(labels).max() <= cap)

@@ -22,12 +22,29 @@ def make_rings(n_per_ring: int = 500, radii: tuple[float, ...] = (1.0, 10.0, 5.0
 
 
 def load_toy_mat(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """toy.mat's `feat` (2 x n) and `label` (n x 1) as X (n, 2) and labels 0/1."""
+    """toy.mat's `feat` (2 x n) and `label` (n x 1) as X (n, 2) and labels 0/1; an
+    InputError for a file that is not such a MATLAB file (it never runs code)."""
     from scipy.io import loadmat
 
-    mat = loadmat(str(path))
-    label = mat["label"].ravel().astype(np.int64)
-    return mat["feat"].T.astype(np.float64), (label == label.max()).astype(np.int64)
+    from wsc.errors import InputError
+
+    try:
+        mat = loadmat(str(path))
+    except Exception as exc:  # scipy raises several types for a file that is not .mat
+        raise InputError(f"not a MATLAB .mat file ({type(exc).__name__})", file=str(path)) from None
+    missing = [k for k in ("feat", "label") if k not in mat]
+    if missing:
+        raise InputError(f"no variable {missing[0]!r} (expected feat 2 x n and label n x 1)",
+                         file=str(path))
+    feat, label = np.asarray(mat["feat"]), np.asarray(mat["label"]).ravel()
+    if feat.ndim != 2 or feat.shape[0] != 2 or feat.shape[1] != label.size or \
+            not np.issubdtype(feat.dtype, np.number) or not np.issubdtype(label.dtype, np.number):
+        raise InputError(f"feat must be numeric 2 x n and label n numbers, got feat "
+                         f"{feat.shape} {feat.dtype} and label {label.shape}", file=str(path))
+    if np.unique(label).size != 2 or not np.all(np.isfinite(feat)):
+        raise InputError("label must hold two classes and feat finite numbers", file=str(path))
+    label = label.astype(np.int64)
+    return feat.T.astype(np.float64), (label == label.max()).astype(np.int64)
 
 
 def flip_per_class(y: np.ndarray, fraction: float, random_state: int | None = 0) -> np.ndarray:

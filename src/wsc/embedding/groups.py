@@ -5,14 +5,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from wsc.labels import unknown_mask
+
 
 def encode_groups(y) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 = missing) and the group values, for labels of any hashable type.
 
-    Missing: None, NaN and the number -1.
+    Missing: the project's unknown labels (`wsc.labels`: None, NaN, empty, -1, 999).
     """
     s = pd.Series(np.asarray(y, dtype=object).ravel())
-    missing = s.isna().to_numpy() | (pd.to_numeric(s, errors="coerce") == -1).to_numpy()
+    missing = unknown_mask(s.to_numpy())
     codes = np.full(len(s), -1, dtype=np.int64)
     if (~missing).any():
         c, uniques = pd.factorize(s[~missing], sort=True)

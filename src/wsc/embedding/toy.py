@@ -11,6 +11,7 @@ from sklearn.cluster import KMeans
 from wsc.datasets.toy import flip_per_class, load_toy_mat, make_rings
 from wsc.embedding.wse import WeaklySupervisedEmbedding
 from wsc.graph.affinity import knn_affinity
+from wsc.outputs import atomic_path
 
 # The reference configuration of the authors' code for the toy data.
 REFERENCE = dict(n_components=2, n_neighbors=100, laplacian="random_walk", symmetrize="mutual")
@@ -81,7 +82,8 @@ def plot_fig2(X: np.ndarray, y: np.ndarray, path: Path, seed: int = 0, lam: floa
     ax[1].set_title(f"objective (lambda={lam})")
     ax[1].legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format=Path(path).suffix.lstrip(".") or "png")
     plt.close(fig)
 
 
@@ -94,8 +96,10 @@ def reproduce_fig2(out_dir: str | Path, toy_mat: str | Path | None = None, n_dra
     out.mkdir(parents=True, exist_ok=True)
     X, y = load_toy_mat(toy_mat) if toy_mat else make_rings(random_state=0)
     draws = pd.concat([run_draws(X, y, lam, n_draws) for lam in LAMBDAS], ignore_index=True)
-    draws.to_csv(out / "fig2_draws.csv", index=False)
+    with atomic_path(out / "fig2_draws.csv") as tmp:
+        draws.to_csv(tmp, index=False)
     table = summarize(draws)
-    table.to_csv(out / "fig2.csv", index=False)
+    with atomic_path(out / "fig2.csv") as tmp:
+        table.to_csv(tmp, index=False)
     plot_fig2(X, y, out / "fig2.png")
     return table

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
 
 from wsc.embedding.batch import random_init, solve_batch
 from wsc.embedding.blocks import LaplacianBlocks
 from wsc.embedding.groups import GroupScatter, MultiGroupScatter, encode_groups
 from wsc.embedding.stochastic import solve_stochastic
 from wsc.graph.affinity import isolated_points, knn_affinity
-from wsc.graph.laplacian import laplacian
+from wsc.graph.knn import METRICS
+from wsc.graph.laplacian import KINDS, laplacian
 
 
 class WeaklySupervisedEmbedding(BaseEstimator):
@@ -24,8 +28,26 @@ class WeaklySupervisedEmbedding(BaseEstimator):
     `LaplacianBlocks` store (stochastic solver). y: weak labels of any hashable type;
     None, NaN and -1 join no group. A 2-D y (n, m) holds one label column per column
     (missing per cell) and uses the joint term, the sum of the columns' scatters
-    (`MultiGroupScatter`); classes_ is then a list per column.
+    (`MultiGroupScatter`); classes_ is then a list per column. Parameters are checked
+    before any work; n_neighbors above n - 1 is lowered to n - 1 with a warning.
     """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "lam": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "laplacian": [StrOptions(set(KINDS))],
+        "symmetrize": [StrOptions({"mutual", "union"})],
+        "sigma": [StrOptions({"local", "median"}), Interval(Real, 0, None, closed="neither")],
+        "metric": [StrOptions(set(METRICS))],
+        "solver": [StrOptions({"batch", "stochastic"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "momentum": ["boolean"],
+        "batch_fraction": [Interval(Real, 0, 1, closed="right")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [None, Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(self, n_components: int = 10, lam: float = 1.0, n_neighbors: int = 100,
                  laplacian: str = "symmetric", symmetrize: str = "mutual",
@@ -63,17 +85,34 @@ class WeaklySupervisedEmbedding(BaseEstimator):
             A.setdiag(0)
             A.eliminate_zeros()
         else:
-            X = np.asarray(X, dtype=np.float64)
-            if X.ndim != 2:
-                raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-            A = knn_affinity(X, self.n_neighbors, symmetrize=self.symmetrize, sigma=self.sigma,
+            k = self.n_neighbors
+            if k > X.shape[0] - 1:
+                warnings.warn(f"n_neighbors={k} is more than n_samples - 1 = {X.shape[0] - 1}; "
+                              f"using {X.shape[0] - 1}", stacklevel=3)
+                k = X.shape[0] - 1
+            A = knn_affinity(X, k, symmetrize=self.symmetrize, sigma=self.sigma,
                              metric=self.metric, random_state=self.random_state or 0)
         self.n_isolated_ = int(isolated_points(A).size)
         self.affinity_ = A
         return laplacian(A, self.laplacian)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
     def fit(self, X, y) -> "WeaklySupervisedEmbedding":
         """Build the kNN graph of X and solve for the embedding guided by the weak labels y."""
+        self._validate_params()
+        if y is None:
+            raise ValueError("WeaklySupervisedEmbedding requires y to be passed, but the target "
+                             "y is None (y: the weak labels)")
+        if isinstance(X, LaplacianBlocks):
+            self.n_features_in_ = X.n
+        elif sp.issparse(X):
+            X = validate_data(self, X, accept_sparse="csr", ensure_min_samples=2)
+        else:
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         n = X.n if isinstance(X, LaplacianBlocks) else X.shape[0]
         y = np.asarray(y, dtype=object)
         joint = y.ndim == 2

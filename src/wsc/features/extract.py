@@ -6,6 +6,7 @@ rerun skips every id already stored.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,23 @@ class Settings:
 
 
 _local = threading.local()
+
+
+def landmarker_path(given: str | None) -> str:
+    """The face landmarker model file, checked together with the face stack, as one-line
+    errors (a missing file or package is the user's setup, not a bug)."""
+    import importlib.util
+
+    from wsc.faces.model import find_landmarker_model
+
+    missing = [m for m in ("cv2", "mediapipe") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputError(f"the face stack is not installed ({', '.join(missing)} missing): run "
+                         "`make setup` (or install wsc[faces])")
+    try:
+        return str(find_landmarker_model(given))
+    except FileNotFoundError as exc:
+        raise InputError(str(exc), file=given) from None
 
 
 def _analyzer(settings: Settings):
@@ -89,6 +107,9 @@ def _inputs(items: list[Item], settings: Settings) -> Iterator[tuple[Item, np.nd
     for it in items:
         if it.kind == "frame":
             yield it, frames[it.id]
+            continue
+        if it.kind == "badname":
+            yield it, "name: the file name is not valid UTF-8 (rename the file)"
             continue
         data = fetched[it.source] if it.kind == "url" else it.source
         if isinstance(data, FetchError):
@@ -200,13 +221,41 @@ def _results(chunks: list[list[Item]], settings: Settings, processes: int,
 def extract(items: list[Item], store: str | Path, settings: Settings, processes: int = 2,
             chunk_size: int = 64, dask_address: str | None = None, retry_failed: bool = False,
             transform_from: str | Path | None = None, progress: bool = True) -> dict:
-    """Run the job into `store`, skipping finished ids; returns counts of this run."""
+    """Run the job into `store`, skipping finished ids; returns counts of this run. The
+    store is locked while the job runs and marked incomplete until it has finished."""
+    store = Path(store)
+    if transform_from is not None and not (Path(transform_from) / fs.TRANSFORM).is_file():
+        raise InputError("has no fitted transform", file=str(transform_from))
+    with fs.locked(store):
+        manifest = open_store(store, settings)
+        _check_same_sources(store, items)
+        fs.mark_incomplete(store)
+        counts = _extract(items, store, settings, manifest, processes, chunk_size, dask_address,
+                          retry_failed, transform_from, progress)
+        fs.mark_complete(store)
+    return counts
+
+
+def _check_same_sources(store: Path, items: list[Item]) -> None:
+    """An error when an id already in the store came from another source (two folders
+    with the same relative names): it is not 'already done'."""
+    stored = fs.stored_sources(store)
+    for it in items:
+        old = stored.get(it.id)
+        if old is not None and old != it.source and os.path.abspath(old) != it.source:
+            raise InputError(f"id {it.id!r} is already in the store from {old}, not from "
+                             f"{it.source}: use another --out (or a CSV with distinct ids)",
+                             file=str(store))
+
+
+def _extract(items: list[Item], store: Path, settings: Settings, manifest: dict,
+             processes: int, chunk_size: int, dask_address: str | None, retry_failed: bool,
+             transform_from: str | Path | None, progress: bool) -> dict:
+    """The work of `extract`, with the store locked and marked incomplete."""
     from tqdm import tqdm
 
     from wsc.features import transform
 
-    store = Path(store)
-    manifest = open_store(store, settings)
     done, failed = fs.done_ids(store)
     todo = [it for it in items if it.id not in done or (retry_failed and it.id in failed)]
     chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]

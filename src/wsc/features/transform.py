@@ -68,6 +68,18 @@ def save(params: dict[str, np.ndarray], path: Path) -> None:
 
 
 def load(path: Path) -> dict[str, np.ndarray]:
-    """Read parameters written by `save`."""
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+    """Read parameters written by `save` (never unpickling: a damaged or foreign file is
+    an InputError)."""
+    from wsc.errors import InputError
+
+    keys = ("mean", "scale", "weight", "pca_mean", "components")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            params = {k: data[k] for k in data.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"not a fitted transform ({type(exc).__name__})", file=str(path)) from None
+    missing = [k for k in keys if k not in params]
+    if missing or any(params[k].dtype.kind not in "biuf" for k in params):
+        raise InputError(f"not a fitted transform (missing or non-numeric {missing or 'arrays'})",
+                         file=str(path))
+    return params

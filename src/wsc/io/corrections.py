@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from wsc.errors import InputError
-from wsc.io.tables import AU_COLUMN
+from wsc.io.delimited import line_of, read_delimited
+from wsc.labels import is_au_column, is_unknown
 
 REQUIRED = ("id", "column", "label")
 
@@ -36,7 +36,7 @@ def read_corrections(path: str | Path, ids: list[str], columns: list[str],
     name = str(path)
     if not path.is_file():
         raise InputError("file not found", file=name)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_delimited(path, "corrections file")
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise InputError(f"no {missing[0]!r} column (corrections need id, column, label)",
@@ -46,22 +46,23 @@ def read_corrections(path: str | Path, ids: list[str], columns: list[str],
     trusted = np.full((len(ids), len(columns)), None, dtype=object)
     for i, (rid, col, label) in enumerate(zip(frame["id"].str.strip(), frame["column"].str.strip(),
                                                frame["label"].str.strip())):
-        line = i + 2
+        line = line_of(frame, i)
         if col not in col_of:
             raise InputError(f"unknown label column {col!r} (columns: {', '.join(columns)})",
                              file=name, row=line, column="column")
         if rid not in row_of:
             raise InputError(f"id {rid!r} is not a row of the labels", file=name, row=line,
                              column="id")
-        if label == "":
-            raise InputError("empty label", file=name, row=line, column="label")
+        if is_unknown(label):
+            raise InputError(f"label {label!r} means unknown: a review gives a label",
+                             file=name, row=line, column="label")
         r, j = row_of[rid], col_of[col]
         try:
             value = _typed(label, values[:, j])
         except ValueError:
             raise InputError(f"label {label!r} is not a number like the column's labels",
                              file=name, row=line, column="label") from None
-        if AU_COLUMN.match(col) and value not in (0, 1):
+        if is_au_column(col) and value not in (0, 1):
             raise InputError(f"AU label must be 0 or 1, got {label!r}", file=name, row=line,
                              column="label")
         if trusted[r, j] is not None and trusted[r, j] != value:

@@ -50,6 +50,8 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 def decode_image(data: bytes | str | Path, max_side: int = MAX_SIDE) -> np.ndarray:
     """Decode bytes or a file to an (h, w, 3) uint8 RGB array, EXIF-upright, first frame."""
     if isinstance(data, (str, Path)):
+        if Path(data).exists() and not Path(data).is_file():  # reading a pipe would block
+            raise DecodeError("unreadable", "not a regular file")
         try:
             data = Path(data).read_bytes()
         except OSError as exc:

@@ -4,17 +4,24 @@
     STORE/chunks/part-NNNNNN.parquet   one row per face (or per failed image)
     STORE/transform.npz         standardisation + PCA fitted on the store's faces
     STORE/labels.csv            AU labels carried by the source, if any
+    STORE/INCOMPLETE            present while a run is writing (or after one was killed)
+    STORE/.lock                 held (flock) by the run writing the store
 
 Columns: id, face (index, -1 for a failure), source, success, reason, box (x, y, w, h),
 landmarks (478 x 3, image pixels), blendshapes (52), features (raw vector), thumb (JPEG of
 the aligned crop). A rerun skips ids already present; an id rewritten later (a retried
-failure) is read from its newest chunk only.
+failure) is read from its newest chunk only. One run at a time writes a store (a second
+gets a one-line error), and a store whose last run did not finish is marked INCOMPLETE:
+readers refuse it unless told otherwise.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -27,6 +34,8 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 TRANSFORM = "transform.npz"
 LABELS = "labels.csv"
+INCOMPLETE = "INCOMPLETE"
+LOCK = ".lock"
 VECTOR_COLUMNS = ("box", "landmarks", "blendshapes", "features")
 
 
@@ -47,7 +56,55 @@ def read_manifest(store: Path) -> dict:
     path = Path(store) / MANIFEST
     if not path.is_file():
         raise InputError("not a feature store (no manifest.json)", file=str(store))
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"damaged feature store manifest ({type(exc).__name__})",
+                         file=str(path)) from None
+
+
+@contextlib.contextmanager
+def locked(store: Path) -> Iterator[None]:
+    """Hold the store's write lock for the block; an InputError if another run holds it."""
+    store = Path(store)
+    store.mkdir(parents=True, exist_ok=True)
+    fd = os.open(store / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError("another wsc run is writing this store; wait for it to finish "
+                             "or use another --out", file=str(store)) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def mark_incomplete(store: Path) -> None:
+    """Mark the store as being written (removed by `mark_complete` when a run finishes)."""
+    _atomic_write_text(Path(store) / INCOMPLETE,
+                       "a `wsc features` run into this store has not finished; rerun it with "
+                       "the same options to complete the store\n")
+
+
+def mark_complete(store: Path) -> None:
+    """The run finished: the store is whole."""
+    with contextlib.suppress(FileNotFoundError):
+        (Path(store) / INCOMPLETE).unlink()
+
+
+def check_complete(store: Path, allow_incomplete: bool = False) -> None:
+    """An InputError when the store is being written or its last run was killed."""
+    if not allow_incomplete and (Path(store) / INCOMPLETE).exists():
+        raise InputError("the feature store is incomplete (a `wsc features` run into it is "
+                         "running or did not finish): rerun it to complete the store, or "
+                         "pass --allow-incomplete", file=str(store))
+
+
+def stored_sources(store: Path) -> dict[str, str]:
+    """The source recorded for every id in the store."""
+    table = _read(Path(store), ["id", "face", "source"])
+    return dict(zip(table.column("id").to_pylist(), table.column("source").to_pylist()))
 
 
 def _chunk_files(store: Path) -> list[Path]:
@@ -94,7 +151,12 @@ def _read(store: Path, columns: list[str]) -> pa.Table:
     """All chunks, newest version of every id only, sorted by (id, face)."""
     parts = []
     for number, path in enumerate(_chunk_files(store)):
-        t = pq.read_table(path, columns=columns)
+        try:
+            t = pq.read_table(path, columns=columns)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"damaged feature store chunk ({type(exc).__name__}); remove it "
+                             "and rerun `wsc features` to redo its images",
+                             file=str(path)) from None
         parts.append(t.append_column("_chunk", pa.array(np.full(len(t), number, np.int32))))
     if not parts:
         return pa.table({c: [] for c in columns})

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from wsc.labels import unknown_mask
 
 
 def encode_labels(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Categorical column -> (codes int64 with -1 for unknown, sorted class values).
 
-    Unknown: None, NaN, empty string, -1 and 999 (EmotioNet's convention).
+    Unknown: the project's convention (`wsc.labels`: None, NaN, empty, -1, 999).
     """
     values = np.asarray(column, dtype=object).ravel()
-    series = pd.Series(values, dtype=object)
-    as_number = pd.to_numeric(series, errors="coerce")
-    unknown = (series.isna() | (series.astype(str).str.strip() == "")
-               | as_number.isin([-1, 999])).to_numpy()
+    unknown = unknown_mask(values)
     known = values[~unknown]
     try:
         classes = np.unique(known.astype(float))
