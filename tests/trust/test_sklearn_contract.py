@@ -16,8 +16,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from wsc import RankOrderClustering, WeaklySupervisedEmbedding
 from wsc.classifiers import AUClassifier
+from wsc.reannotation import WSC
 
-ESTIMATORS = [WeaklySupervisedEmbedding(), RankOrderClustering(), AUClassifier()]
+# WSC with neighbour counts and folds sized for the checks' 20-30 row data sets (its
+# defaults need more than 50 rows; that limit is a one-line error, see tests/cleaning)
+ESTIMATORS = [WeaklySupervisedEmbedding(), RankOrderClustering(), AUClassifier(),
+              WSC(vote_neighbors=2, cluster_neighbors=5, n_neighbors=5, n_folds=2)]
 
 _MULTICLASS_Y = ("the generic checks fit y with three classes (0, 1, 2); AUClassifier is one "
                  "binary model per AU with labels 0 / 1 and -1 for unknown, and refuses any "

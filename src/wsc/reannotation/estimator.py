@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
 
 from wsc.reannotation.clusters import MAX_CLUSTER_SHARE, Clusters, rank_order_clusters
 from wsc.reannotation.context import CleaningContext, auto_graph_neighbors, build_context
@@ -103,8 +104,6 @@ class WSC(BaseEstimator):
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
             raise ValueError(f"X must be (n, d) with one row per label row; got X {X.shape}, "
                              f"Y {Y.shape}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X has NaN or infinite values")
         needed = max(3 * self.vote_neighbors, self.cluster_neighbors)
         if X.shape[0] <= needed:
             raise ValueError(f"need more than {needed} rows (3 * vote_neighbors, "
@@ -115,7 +114,7 @@ class WSC(BaseEstimator):
         labels of the same shape (unknown where not reviewed) that are known to be right:
         they replace those rows' weak labels as evidence and are kept as they are."""
         self._validate_params()
-        X = np.asarray(X, dtype=np.float32)
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
         Y_in = np.asarray(Y, dtype=object)
         Y2 = Y_in.reshape(-1, 1) if Y_in.ndim == 1 else Y_in
         self._check_data(X, Y2)
