@@ -81,12 +81,20 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["evidence", "paper"])
     parser.add_argument("--variants", nargs="+", default=["searched", "candidates"])
     parser.add_argument("--n-au", type=int, default=20000)
+    parser.add_argument("--n-features", type=int, default=64,
+                        help="AU data dimensions (bench_scale uses 128)")
     parser.add_argument("--csv", default="scale_choices.csv")
     args = parser.parse_args()
     rows = []
     for name in args.datasets:
         for seed in args.seeds:
-            X, Yt, Yn, _ = load(name, seed, args.n_au)
+            if name == "au_synth":
+                from wsc.datasets import make_au_data
+
+                d = make_au_data(args.n_au, n_features=args.n_features, random_state=seed)
+                X, Yt, Yn = d.X, d.Y_true, d.Y_noisy
+            else:
+                X, Yt, Yn, _ = load(name, seed, args.n_au)
             for mode in args.modes:
                 for variant in args.variants:
                     options = {} if variant in ("searched", "candidates") else json.loads(variant)

@@ -74,4 +74,21 @@ def test_one_feature_search_per_fit(monkeypatch):
     for mode in ("evidence", "paper"):
         calls.clear()
         WSC(mode=mode, n_neighbors=12, vote_neighbors=5, cluster_neighbors=15).fit(X, Y)
-        assert calls == [30]            # 2 candidates per rank-order list entry
+        assert calls == [15 if mode == "evidence" else 12]
+
+
+def test_large_data_choices(monkeypatch):
+    """Above LARGE_N rows: graph k = 30, one feature search serving the votes and the
+    rank-order lists (2 candidates per entry), no search of any embedding."""
+    import wsc.reannotation.context as context_module
+    from wsc.reannotation import WSC
+
+    monkeypatch.setattr(context_module, "LARGE_N", 100)
+    calls = []
+    real = context_module.kneighbors
+    monkeypatch.setattr(context_module, "kneighbors",
+                        lambda X, k, **kw: calls.append(k) or real(X, k, **kw))
+    X, y = make_blobs(300, centers=3, n_features=5, random_state=0)
+    model = WSC(mode="paper", cluster_neighbors=20).fit(X, y)
+    assert calls == [40] and model.n_graph_neighbors_ == 30
+    assert (model.labels_[model.kept_] == y[model.kept_]).mean() > 0.9

@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="WSE label weight lambda (1.0)")
     p.add_argument("--n-components", type=positive_int, default=10, help="WSE dimensions r (10)")
     p.add_argument("--neighbors", type=_neighbors, default="auto",
-                   help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 30)")
+                   help="kNN graph k of the WSE ('auto': 1%% of rows, 10 to 100; 30 above 20k rows)")
     p.add_argument("--cluster-neighbors", type=positive_int, default=50,
                    help="rank-order list length (50)")
     p.add_argument("--threshold", type=_threshold, default="auto",

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from wsc.embedding.batch import random_init, solve_batch
 from wsc.embedding.groups import GroupScatter
 from wsc.graph.affinity import knn_affinity
-from wsc.graph.knn import kneighbors
+from wsc.graph.knn import EXACT_MAX_N, kneighbors
 from wsc.graph.laplacian import laplacian, symmetric_part
 from wsc.threads import map_threads
 
@@ -29,10 +29,23 @@ def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
     return rng.permutation(np.arange(n) % n_folds)
 
 
+# Above this many rows (where exact search stops, `wsc.graph.knn.EXACT_MAX_N`) the cleaner
+# takes its large-data choices: a WSE graph of k = LARGE_GRAPH_K, and neighbour lists in
+# each embedding from the shared feature neighbours instead of a search (docs/scale.md).
+LARGE_N = EXACT_MAX_N
+LARGE_GRAPH_K = 30
+
+
+def large(n: int) -> bool:
+    """Whether n rows take the large-data choices."""
+    return n > LARGE_N
+
+
 def auto_graph_neighbors(n: int) -> int:
-    """Graph k for the WSE when not given: about 1% of the rows, between 10 and 30 (k = 100
-    cost 4x the WSE time for the same agreement at 100k rows, docs/scale.md)."""
-    return int(np.clip(n // 100, 10, 30))
+    """Graph k for the WSE when not given: about 1% of the rows, between 10 and 100; above
+    LARGE_N rows LARGE_GRAPH_K (k = 100 cost 4x the WSE time for the same agreement at
+    100k rows, docs/scale.md)."""
+    return LARGE_GRAPH_K if large(n) else int(np.clip(n // 100, 10, 100))
 
 
 def compact_codes(codes: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from wsc.reannotation.clusters import MAX_CLUSTER_SHARE, Clusters, rank_order_clusters
-from wsc.reannotation.context import CleaningContext, auto_graph_neighbors, build_context
+from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, build_context,
+                                      large)
 from wsc.reannotation.decision import decide
 from wsc.reannotation.paper import cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
@@ -24,8 +25,8 @@ from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVo
 from wsc.reannotation.votes import encode_labels
 from wsc.threads import cleaner_threads
 
-# Feature neighbours searched per rank-order list entry; the lists in an embedding are the
-# nearest of them there (measured against a search of each embedding, docs/scale.md).
+# Large data: feature neighbours searched per rank-order list entry; the lists in an
+# embedding are the nearest of them there (no search of each embedding, docs/scale.md).
 CANDIDATES_PER_LIST = 2
 
 
@@ -148,10 +149,10 @@ class WSC(BaseEstimator):
         n = X.shape[0]
         k = auto_graph_neighbors(n) if self.n_neighbors == "auto" else int(self.n_neighbors)
         self.n_graph_neighbors_ = min(k, n - 1)
-        # the feature lists serve the votes and, re-ranked, the rank-order lists in each
-        # embedding: CANDIDATES_PER_LIST candidates per list entry
+        # the feature lists serve the votes and, on large data, re-ranked, the rank-order
+        # lists in each embedding: CANDIDATES_PER_LIST candidates per list entry
         list_k = max(3 * self.vote_neighbors if self.mode == "evidence" else 0,
-                     CANDIDATES_PER_LIST * self.cluster_neighbors)
+                     CANDIDATES_PER_LIST * self.cluster_neighbors if large(n) else 0)
         return self._timed("graph", lambda: build_context(
             X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, vote_k=list_k,
             random_state=self.random_state, n_jobs=jobs, progress=self._say))
@@ -162,10 +163,11 @@ class WSC(BaseEstimator):
         return "combinations" if self.mode == "evidence" else "per_label"
 
     def _cluster(self, context: CleaningContext, E: np.ndarray) -> Clusters:
-        """Rank-order clusters of one embedding."""
+        """Rank-order clusters of one embedding: its lists searched (exactly) on small data,
+        the shared feature neighbours re-ranked in it on large data."""
         return self._timed("rank-order", rank_order_clusters, E,
                            min(self.cluster_neighbors, context.n - 1), self.threshold,
-                           self.random_state, context.neighbors)
+                           self.random_state, context.neighbors if large(context.n) else None)
 
     def _rank(self, n: int) -> int:
         """Embedding dimensions: n_components, fewer than the rows."""
