@@ -1,10 +1,13 @@
 """Scale choices measured on quality: searched neighbour lists vs re-ranked feature candidates.
 
-The cleaner finds neighbours in each WSE embedding (held-out votes, rank-order lists) among
-the shared feature neighbours, re-ranked in the embedding (`nearest_candidates`), instead of
-searching every embedding. This script runs the alternative, a search of each embedding
-(exact below 20k rows, HNSW above), side by side on the tuning seeds, in both modes, and
-the other scale options given on the command line (WSC parameters as JSON).
+Variants, side by side on the tuning seeds, in both modes:
+- searched: every WSE embedding searched for its neighbour lists (held-out votes and
+  rank-order lists; exact below 20k rows, HNSW above), the rejected way;
+- default: `WSC()` (held-out votes among the feature candidates; on small data the
+  rank-order lists searched exactly and graph k = 1% of rows up to 100);
+- large: the large-data choices forced at any size (graph k = 30, rank-order lists from
+  the feature candidates), what `WSC()` does above 20k rows;
+- any other string: WSC parameters as JSON (an experiment at scale).
 
     .venv/bin/python benchmarks/bench_scale_choices.py [--seeds 100 101] [--n-au 20000]
         [--variants searched candidates '{"max_fit_rows": 40000}' ...] [--csv ...]
@@ -25,7 +28,9 @@ sys.path.insert(0, str(HERE))
 
 from bench_cleaning import load  # noqa: E402
 
+import wsc.reannotation.context as context_module  # noqa: E402
 from wsc.reannotation import WSC  # noqa: E402
+from wsc.reannotation.context import LARGE_N  # noqa: E402
 from wsc.reannotation.clusters import Clusters, rank_order_clusters  # noqa: E402
 from wsc.reannotation.sources import EmbeddingVote  # noqa: E402
 
@@ -79,7 +84,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+",
                         default=["au_synth", "digits_sym20", "digits_sym40", "digits_pair30"])
     parser.add_argument("--modes", nargs="+", default=["evidence", "paper"])
-    parser.add_argument("--variants", nargs="+", default=["searched", "candidates"])
+    parser.add_argument("--variants", nargs="+", default=["searched", "default", "large"])
     parser.add_argument("--n-au", type=int, default=20000)
     parser.add_argument("--n-features", type=int, default=64,
                         help="AU data dimensions (bench_scale uses 128)")
@@ -97,8 +102,10 @@ def main() -> None:
                 X, Yt, Yn, _ = load(name, seed, args.n_au)
             for mode in args.modes:
                 for variant in args.variants:
-                    options = {} if variant in ("searched", "candidates") else json.loads(variant)
+                    options = {} if variant in ("searched", "default", "large") \
+                        else json.loads(variant)
                     cls = SearchedWSC if variant == "searched" else WSC
+                    context_module.LARGE_N = -1 if variant == "large" else LARGE_N
                     start = time.perf_counter()
                     model = cls(mode=mode, random_state=seed, **options).fit(X, Yn)
                     agreement, coverage = score(model, Yt)

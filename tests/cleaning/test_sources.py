@@ -92,3 +92,16 @@ def test_large_data_choices(monkeypatch):
     model = WSC(mode="paper", cluster_neighbors=20).fit(X, y)
     assert calls == [40] and model.n_graph_neighbors_ == 30
     assert (model.labels_[model.kept_] == y[model.kept_]).mean() > 0.9
+
+
+def test_large_data_paper_mode_is_deterministic_across_threads(monkeypatch):
+    import wsc.reannotation.context as context_module
+    from wsc.reannotation import WSC
+
+    monkeypatch.setattr(context_module, "LARGE_N", 100)
+    X, y = make_blobs(400, centers=4, n_features=5, random_state=1)
+    Y = np.stack([y == c for c in range(4)], axis=1).astype(int)
+    one = WSC(mode="paper", cluster_neighbors=20, n_jobs=1).fit(X, Y)
+    two = WSC(mode="paper", cluster_neighbors=20, n_jobs=2).fit(X, Y)
+    np.testing.assert_array_equal(one.clusters_, two.clusters_)
+    np.testing.assert_array_equal(one.label_codes_, two.label_codes_)

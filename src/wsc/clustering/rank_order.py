@@ -85,7 +85,7 @@ def _directed_counts_loop(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d_dir, back
 
 
-_directed_counts = (numba.njit(cache=True)(_directed_counts_loop) if numba is not None
+_directed_counts = (numba.njit(cache=True, nogil=True)(_directed_counts_loop) if numba is not None
                     else _directed_counts_numpy)
 
 
@@ -230,9 +230,9 @@ def _component_labels(parent: np.ndarray) -> np.ndarray:
 
 
 if numba is not None:
-    _find = numba.njit(cache=True)(_find)
-    _union_upto = numba.njit(cache=True)(_union_upto)
-    _component_labels = numba.njit(cache=True)(_component_labels)
+    _find = numba.njit(cache=True, nogil=True)(_find)
+    _union_upto = numba.njit(cache=True, nogil=True)(_union_upto)
+    _component_labels = numba.njit(cache=True, nogil=True)(_component_labels)
 
 
 def threshold_partitions(indices: np.ndarray, D: np.ndarray, thresholds: np.ndarray):

@@ -6,6 +6,7 @@ search, the WSE graph), evidence sources (`wsc.reannotation.sources`), the poole
 """
 from __future__ import annotations
 
+import threading
 import time
 from numbers import Integral, Real
 from typing import Callable, Sequence
@@ -23,7 +24,7 @@ from wsc.reannotation.paper import cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
                                       NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
-from wsc.threads import cleaner_threads
+from wsc.threads import cleaner_threads, map_threads
 
 # Large data: feature neighbours searched per rank-order list entry; the lists in an
 # embedding are the nearest of them there (no search of each embedding, docs/scale.md).
@@ -125,6 +126,7 @@ class WSC(BaseEstimator):
         fixed = self._trusted_codes(trusted, Y2.shape)
         codes = np.where(fixed >= 0, fixed, codes)
         self.timings_: dict[str, float] = {}
+        self._lock = threading.Lock()
         with cleaner_threads(self.n_jobs) as jobs:
             context = self._context(X, jobs)
             if self.mode == "evidence":
@@ -133,6 +135,7 @@ class WSC(BaseEstimator):
                 self._fit_paper(context, codes)
         self._apply_trusted(fixed)
         self._store(Y_in.ndim == 1)
+        del self._lock
         return self
 
     def _say(self, message: str) -> None:
@@ -140,9 +143,11 @@ class WSC(BaseEstimator):
             self.progress(message)
 
     def _timed(self, stage: str, func, *args):
+        """func(*args), its seconds added to timings_[stage] (summed over threads)."""
         start = time.perf_counter()
         out = func(*args)
-        self.timings_[stage] = self.timings_.get(stage, 0.0) + time.perf_counter() - start
+        with self._lock:
+            self.timings_[stage] = self.timings_.get(stage, 0.0) + time.perf_counter() - start
         return out
 
     def _context(self, X: np.ndarray, jobs: int) -> CleaningContext:
@@ -185,11 +190,13 @@ class WSC(BaseEstimator):
         self._say(f"embedding each of the {m} columns ({context.n_jobs} at a time)")
         embeddings = self._timed("embedding", context.embed_many, list(codes.T), self.lam,
                                  self._rank(context.n), "column embedding")
-        out = []
-        for j, E in enumerate(embeddings):
-            self._say(f"column {j + 1}/{m}: rank-order clustering")
-            out.append(self._cluster(context, E))
-        return out
+        if not large(context.n):      # small data: each clustering searches its embedding
+            return [self._cluster(context, E) for E in embeddings]
+        # large data: no search inside (faiss's threads never stack on these), the compiled
+        # steps release the GIL, so the columns are clustered n_jobs at a time
+        self._say(f"rank-order clustering of the {m} columns ({context.n_jobs} at a time)")
+        return map_threads(lambda E: self._cluster(context, E), embeddings, context.n_jobs,
+                           context.reporter("column clustering"))
 
     def _sources(self, n: int) -> list[EvidenceSource]:
         k = self.vote_neighbors
