@@ -28,22 +28,26 @@ def n_cores() -> int:
 
 @contextmanager
 def cleaner_threads(n_jobs: int | None = None) -> Iterator[int]:
-    """BLAS limited to one thread, faiss's OpenMP to n_jobs; yields n_jobs (default: all cores)."""
+    """BLAS limited to one thread, faiss's OpenMP to n_jobs; yields n_jobs (default: all cores).
+
+    faiss's OpenMP count is set after the BLAS limit: faiss ships an OpenMP-built OpenBLAS,
+    and limiting BLAS through it sets OpenMP's thread count to 1 as well (measured: faiss
+    then searched on one core)."""
     from threadpoolctl import threadpool_limits
 
     jobs = n_cores() if n_jobs is None else max(1, int(n_jobs))
-    try:
-        import faiss
-        faiss_before = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(jobs)
-    except ImportError:  # faiss is a dependency; kept optional here for the bottom layer
-        faiss = None
-    try:
-        with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            import faiss
+        except ImportError:  # faiss is a dependency; kept optional for the bottom layer
             yield jobs
-    finally:
-        if faiss is not None:
-            faiss.omp_set_num_threads(faiss_before)
+            return
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(jobs)
+        try:
+            yield jobs
+        finally:
+            faiss.omp_set_num_threads(before)
 
 
 def map_threads(func: Callable[[T], R], items: Iterable[T], n_jobs: int,

@@ -105,3 +105,12 @@ def test_large_data_paper_mode_is_deterministic_across_threads(monkeypatch):
     two = WSC(mode="paper", cluster_neighbors=20, n_jobs=2).fit(X, Y)
     np.testing.assert_array_equal(one.clusters_, two.clusters_)
     np.testing.assert_array_equal(one.label_codes_, two.label_codes_)
+
+
+def test_thread_policy_keeps_faiss_on_all_cores():
+    import faiss
+
+    from wsc.threads import cleaner_threads
+
+    with cleaner_threads(2) as jobs:
+        assert jobs == 2 and faiss.omp_get_max_threads() == 2   # not reset by the BLAS limit
