@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -44,7 +45,7 @@ def child(n: int, setting: str, out: str) -> None:
         def unlimited(n_jobs=None):
             with cleaner_threads(n_jobs) as jobs:
                 from threadpoolctl import threadpool_limits
-                with threadpool_limits(limits=None, user_api="blas"):
+                with threadpool_limits(limits=os.cpu_count(), user_api="blas"):
                     yield jobs
         estimator.cleaner_threads = unlimited
     data = make_au_data(n, n_features=128, random_state=0)
