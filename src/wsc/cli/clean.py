@@ -78,6 +78,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--min-majority", type=share, default=0.5,
                    help="paper mode: prune clusters whose top label holds no more than this "
                         "share (0.5: a clear majority; 0: plurality; ties always abstain)")
+    p.add_argument("--max-fit-rows", type=positive_int, default=50_000,
+                   help="evidence mode: most training rows per fold of the noise-aware "
+                        "classifier (50000; docs/scale.md)")
+    p.add_argument("--jobs", type=positive_int, default=None,
+                   help="threads for independent work (default: every core this process "
+                        "may use); BLAS always runs on one")
     p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     add_quiet(p, "progress messages")
     add_allow_incomplete(p)
@@ -209,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
                 threshold=args.threshold, vote_neighbors=args.vote_neighbors,
                 min_cluster_size=args.min_cluster_size, min_majority=args.min_majority,
                 min_confidence=args.min_confidence,
-                min_coverage=args.min_coverage, groups=args.groups, random_state=args.seed,
+                min_coverage=args.min_coverage, groups=args.groups,
+                max_fit_rows=args.max_fit_rows, n_jobs=args.jobs, random_state=args.seed,
                 progress=say)
     model.fit(X, values, trusted=trusted)
     say(f"writing {args.out}")

@@ -68,7 +68,7 @@ class WSC(BaseEstimator):
         "min_confidence": [Interval(Real, 0, 1, closed="both")],
         "min_coverage": [Interval(Real, 0, 1, closed="both")],
         "groups": [StrOptions({"auto", "per_label", "combinations"})],
-        "max_fit_rows": [Interval(Integral, 100, None, closed="left"), None],
+        "max_fit_rows": [Interval(Integral, 1, None, closed="left"), None],
         "extra_sources": [list, tuple],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
