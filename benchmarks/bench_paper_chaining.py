@@ -9,7 +9,7 @@ largest cluster share), and the uMQI's range over the thresholds. Plus near-dupl
 (identical pixels; feature-space nearest neighbours much closer than typical) and whether
 dropping them changes the chaining.
 
-    .venv/bin/python benchmarks/bench_paper_chaining.py [--work /work/scratch10/fer]
+    .venv/bin/python benchmarks/bench_paper_chaining.py [--work out/fer_dev]
 
 Writes benchmarks/results/paper_chaining.csv and paper_chaining_curve.csv (the uMQI curve of
 the paper mode's embedding at k = 50) and prints the table.
@@ -85,7 +85,7 @@ def main() -> None:
     from real_faces import load
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch10/fer"))
+    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
     parser.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20, 50])
     args = parser.parse_args()
     warnings.filterwarnings("ignore")

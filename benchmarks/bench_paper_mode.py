@@ -12,7 +12,7 @@ Data: digits (20%/40% symmetric, 30% pair-flip noise), synthetic AU data, real f
 noisy vs FERPlus truth, the store made by benchmarks/bench_real.py).
 
     .venv/bin/python benchmarks/bench_paper_mode.py [--datasets digits_sym20 ... au_synth real]
-        [--seeds 0 1 2 3 4] [--n-au 20000] [--work /work/scratch10/fer]
+        [--seeds 0 1 2 3 4] [--n-au 20000] [--work out/fer_dev]
 
 Rows go to benchmarks/results/paper_mode_runs.csv (per data set, seed, variant, column; a
 rerun skips finished rows), the summary to paper_mode_summary.csv.
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-au", type=int, default=20000)
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch10/fer"))
+    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ rows and coverage, overall and per true class. Then the classifier claim: one lo
 regression trained on a train split with raw / WSC-cleaned / cleanlab / true labels, scored
 on the held-out split against the truth (macro F1, accuracy), for several splits.
 
-    .venv/bin/python benchmarks/bench_real.py [--work /work/scratch10/fer] [--seeds 0 1 2]
+    .venv/bin/python benchmarks/bench_real.py [--work out/fer_dev] [--seeds 0 1 2]
         [--blocks geometry blendshapes appearance] [--skip-classifier]
 
 Writes benchmarks/results/real_cleaning.csv (per method and class), real_classifier.csv and
@@ -162,7 +162,7 @@ def classifier_table(work: Path, data: Path, blocks: list[str] | None, seeds: li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch10/fer"),
+    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"),
                         help="folder for the PNGs and the feature store (outside the repo)")
     parser.add_argument("--data", type=Path, default=FER)
     parser.add_argument("--blocks", nargs="+", default=None,

@@ -9,7 +9,7 @@ feature variant, (a) the ceiling: 5-fold cross-validated logistic regression tra
 (the store's 128 x 128 thumbnails resized to 64 x 64; 8-px cells, 2 x 2 blocks, 9 bins),
 alone and added to the three blocks.
 
-    .venv/bin/python benchmarks/bench_real_features.py [--work /work/scratch10/fer]
+    .venv/bin/python benchmarks/bench_real_features.py [--work out/fer_dev]
         [--variants ...] [--skip-wsc]
 
 Writes benchmarks/results/real_features.csv and prints the table.
@@ -106,7 +106,7 @@ def main() -> None:
     from wsc.reannotation import WSC
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch10/fer"))
+    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
     parser.add_argument("--variants", nargs="+", default=None)
     parser.add_argument("--skip-wsc", action="store_true")
     parser.add_argument("--tag", default="", help="suffix of the result file")
