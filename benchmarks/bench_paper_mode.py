@@ -77,7 +77,7 @@ def main() -> None:
                 n_classes = int(y.max()) + 1
                 start = time.time()
                 context = build_context(X, n_folds=5, graph_k=auto_graph_neighbors(len(y)),
-                                        vote_k=100, random_state=seed, n_jobs=1,
+                                        list_k=100, random_state=seed, n_jobs=1,
                                         progress=lambda m: None)
                 E = context.embed(y, 1.0, 10)
                 for variant, (share, majority) in VARIANTS.items():

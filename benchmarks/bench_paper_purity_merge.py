@@ -106,7 +106,7 @@ def main() -> None:
             X, Yt, Yn, _ = load(name, seed, 0)
             y, t = Yn[:, 0].astype(np.int64), Yt[:, 0].astype(np.int64)
             context = build_context(X, n_folds=5, graph_k=auto_graph_neighbors(len(y)),
-                                    vote_k=0, random_state=seed, n_jobs=1,
+                                    list_k=0, random_state=seed, n_jobs=1,
                                     progress=lambda m: None)
             E = context.embed(y, 1.0, 10)
             for purity in (False, True):

@@ -52,7 +52,7 @@ def main() -> None:
     data = make_au_data(args.n, n_features=128, random_state=0)
     rows = np.random.default_rng(0).choice(args.n, 2000, replace=False)
     with cleaner_threads():
-        context = build_context(data.X, n_folds=5, graph_k=30, vote_k=30, random_state=0,
+        context = build_context(data.X, n_folds=5, graph_k=30, list_k=30, random_state=0,
                                 n_jobs=1, progress=print)
         E = context.embed(combination_groups(data.Y_noisy.astype(np.int64)), 1.0, 10)
         settings = [

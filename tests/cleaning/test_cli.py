@@ -10,14 +10,8 @@ FAST = ["--vote-neighbors", "5", "--cluster-neighbors", "15", "--neighbors", "10
 
 
 @pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    truth = np.repeat([0, 1], N // 2)
-    X = rng.normal(size=(N, 4)) + 4.0 * truth[:, None]
-    noisy = np.where(rng.random(N) < 0.15, 1 - truth, truth)
-    ids = [f"img{i:03d}" for i in range(N)]
-    mood = np.where(truth == 1, "happy", "calm").astype(object)
-    return X.astype(np.float32), truth, noisy, ids, mood
+def data(cli_blobs):
+    return cli_blobs
 
 
 def write_labels(path, ids, noisy, mood, with_id=True, extra=None):

@@ -23,7 +23,7 @@ def data():
     noisy = np.where(rng.random(400) < 0.25, (y + 1) % 3, y)
     second = (X[:, 0] + rng.normal(0, 2, 400) > 0).astype(np.int64)
     codes = np.stack([noisy, second], axis=1)
-    context = build_context(X.astype(np.float32), n_folds=5, graph_k=15, vote_k=30,
+    context = build_context(X.astype(np.float32), n_folds=5, graph_k=15, list_k=30,
                             random_state=0, n_jobs=2, progress=lambda m: None)
     return context, codes
 

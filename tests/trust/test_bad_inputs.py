@@ -17,12 +17,8 @@ FAST = ["--vote-neighbors", "5", "--cluster-neighbors", "15", "--neighbors", "10
 
 
 @pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    truth = np.repeat([0, 1], N // 2)
-    X = (rng.normal(size=(N, 4)) + 4.0 * truth[:, None]).astype(np.float32)
-    noisy = np.where(rng.random(N) < 0.15, 1 - truth, truth)
-    return X, truth, noisy, [f"img{i:03d}" for i in range(N)]
+def data(cli_blobs):
+    return cli_blobs[:4]
 
 
 def label_text(data, sep=",", header=None, extra_cols="", row_edit=None):

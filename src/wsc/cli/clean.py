@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from wsc.cli.options import (add_allow_incomplete, add_quiet, non_negative_float,
+                             progress_printer,
                              positive_int, seed, share)
 from wsc.errors import InputError
 
@@ -173,23 +173,15 @@ def summary_path(out: str, given: str | None) -> Path:
     return out_path.with_name(out_path.stem + ".summary.json")
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON to a temporary name, then rename: a reader never sees half a file."""
-    from wsc.outputs import write_text
-
-    write_text(path, json.dumps(data, indent=1))
-
-
 def run(args: argparse.Namespace) -> int:
     """Read, clean, write, summarise."""
     from wsc.io.corrections import read_corrections
     from wsc.io.tables import OUTPUT_SUFFIXES, write_output
-    from wsc.outputs import check_output
+    from wsc.outputs import check_output, write_text
     from wsc.reannotation import WSC
 
     start = time.time()
-    say = (lambda msg: None) if args.quiet else \
-        (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
+    say = progress_printer(args.quiet)
     check_output(args.out, OUTPUT_SUFFIXES)
     check_output(summary_path(args.out, args.summary), (".json",), "--summary")
     say("reading files")
@@ -228,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
     stats.update(tool="wsc clean", output=str(args.out), settings=settings,
                  seconds=round(time.time() - start, 1))
     path = summary_path(args.out, args.summary)
-    write_json(path, stats)
+    write_text(path, json.dumps(stats, indent=1))
     for line in summary(stats):
         print(line)
     say(f"wrote {args.out} and {path}")

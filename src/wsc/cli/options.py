@@ -3,61 +3,46 @@ names them alike."""
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from typing import Callable
+
+
+def _parsed(value: str, kind: type, what: str, ok, bound: str) -> int | float:
+    """value read as `kind` (else 'must be <what>') and checked by ok (else 'must be <bound>')."""
+    try:
+        number = kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value!r}") from None
+    if not ok(number):
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
+    return number
 
 
 def positive_int(value: str) -> int:
     """An integer >= 1 (argparse type)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
-    return number
+    return _parsed(value, int, "a whole number", lambda x: x >= 1, "at least 1")
 
 
 def positive_float(value: str) -> float:
     """A finite number > 0 (argparse type)."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {value!r}") from None
-    if not (number > 0 and number != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {value!r}")
-    return number
+    return _parsed(value, float, "a number", lambda x: 0 < x < float("inf"),
+                   "a positive number")
 
 
 def seed(value: str) -> int:
     """A random seed: an integer >= 0 (argparse type)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value!r}")
-    return number
+    return _parsed(value, int, "a whole number", lambda x: x >= 0, "0 or more")
 
 
 def non_negative_float(value: str) -> float:
     """A finite number >= 0 (argparse type)."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {value!r}") from None
-    if not 0.0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value!r}")
-    return number
+    return _parsed(value, float, "a number", lambda x: 0.0 <= x < float("inf"), "0 or more")
 
 
 def share(value: str) -> float:
     """A number in [0, 1] (argparse type)."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {value!r}") from None
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value!r}")
-    return number
+    return _parsed(value, float, "a number in [0, 1]", lambda x: 0.0 <= x <= 1.0, "in [0, 1]")
 
 
 def add_quiet(parser: argparse.ArgumentParser, what: str = "progress bar") -> None:
@@ -71,3 +56,12 @@ def add_allow_incomplete(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-incomplete", action="store_true",
                         help="read a feature store even if it is marked incomplete (a run "
                              "into it was killed or is still running)")
+
+
+def progress_printer(quiet: bool) -> Callable[[str], None]:
+    """Progress messages on stderr, each with the seconds since this call (none if quiet)."""
+    if quiet:
+        return lambda message: None
+    start = time.time()
+    return lambda message: print(f"[{time.time() - start:6.1f}s] {message}", file=sys.stderr,
+                                 flush=True)

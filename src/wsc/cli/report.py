@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
+
+from wsc.cli.options import add_quiet, positive_int, progress_printer, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,11 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--summary", default=None,
                    help="the summary JSON (default: next to --cleaned, NAME.summary.json)")
     p.add_argument("--out", required=True, help="output folder (new, empty or an earlier report)")
-    p.add_argument("--gallery-size", type=int, default=48, help="faces per gallery (48)")
-    p.add_argument("--clusters", type=int, default=30, help="clusters per ranking (30)")
-    p.add_argument("--map-points", type=int, default=3000, help="rows in the 2-D map (3000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the map's sample (0)")
-    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--gallery-size", type=positive_int, default=48,
+                   help="faces per gallery (48)")
+    p.add_argument("--clusters", type=positive_int, default=30, help="clusters per ranking (30)")
+    p.add_argument("--map-points", type=positive_int, default=3000,
+                   help="rows in the 2-D map (3000)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the map's sample (0)")
+    add_quiet(p, "progress messages")
     p.set_defaults(func=run)
 
 
@@ -38,9 +40,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the report and say where it is."""
     from wsc.report import build_report
 
-    start = time.time()
-    say = (lambda msg: None) if args.quiet else \
-        (lambda msg: print(f"[{time.time() - start:6.1f}s] {msg}", file=sys.stderr, flush=True))
+    say = progress_printer(args.quiet)
     info = build_report(args.cleaned, args.out, features=args.features, labels=args.labels,
                         summary=args.summary, gallery_size=args.gallery_size,
                         n_clusters=args.clusters, n_map_points=args.map_points, seed=args.seed,

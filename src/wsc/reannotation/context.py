@@ -60,15 +60,13 @@ def compact_codes(codes: np.ndarray) -> np.ndarray:
 
 @dataclass
 class CleaningContext:
-    """Shared inputs of one fit. neighbors/distances: (n, k_max) feature neighbours, sorted;
-    L: the symmetric part of the WSE graph's Laplacian (built from the first graph_k columns)."""
+    """Shared inputs of one fit. neighbors: (n, k_max) feature neighbours, nearest first;
+    L: the symmetric part of the WSE graph's Laplacian (built from the first graph-k columns)."""
 
     X: np.ndarray
     folds: np.ndarray
     neighbors: np.ndarray
-    distances: np.ndarray
-    graph_k: int
-    L: sp.csr_matrix | None
+    L: sp.csr_matrix
     random_state: int
     n_jobs: int
     progress: Progress
@@ -104,8 +102,6 @@ class CleaningContext:
                    what: str = "embedding") -> list[np.ndarray]:
         """Several WSE embeddings of the shared graph (one per group coding), on n_jobs
         threads: the solver's time is in sparse products, which release the GIL."""
-        if self.L is None:
-            raise ValueError("this context was built without a WSE graph")
         W0 = random_init(self.n, n_components, self.random_state)
 
         def solve(codes: np.ndarray) -> np.ndarray:
@@ -115,21 +111,16 @@ class CleaningContext:
         return map_threads(solve, group_codes, self.n_jobs, self.reporter(what))
 
 
-def build_context(X: np.ndarray, *, n_folds: int, graph_k: int | None, vote_k: int,
-                  random_state: int, n_jobs: int, progress: Progress,
-                  search: str = "auto") -> CleaningContext:
-    """Folds, one feature neighbour search at max(graph_k, vote_k) and the WSE Laplacian
-    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults).
-    graph_k None: no WSE graph (paper mode builds one too; only a pure vote would not)."""
+def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
+                  random_state: int, n_jobs: int, progress: Progress) -> CleaningContext:
+    """Folds, one feature neighbour search at max(graph_k, list_k) and the WSE Laplacian
+    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults)."""
     n = X.shape[0]
-    k_max = min(max(graph_k or 0, vote_k), n - 1)
+    k_max = min(max(graph_k, list_k), n - 1)
     progress(f"nearest neighbours in the features (k = {k_max}, {n} rows)")
-    indices, distances = kneighbors(X, k_max, method=search, random_state=random_state)
-    L = None
-    if graph_k:
-        progress(f"kNN graph and Laplacian (k = {graph_k})")
-        A = knn_affinity(neighbors=(indices[:, :graph_k], distances[:, :graph_k]))
-        L = symmetric_part(laplacian(A, "symmetric"))
+    indices, distances = kneighbors(X, k_max, random_state=random_state)
+    progress(f"kNN graph and Laplacian (k = {graph_k})")
+    A = knn_affinity(neighbors=(indices[:, :graph_k], distances[:, :graph_k]))
     return CleaningContext(X=X, folds=fold_ids(n, n_folds, random_state), neighbors=indices,
-                           distances=distances, graph_k=graph_k or 0, L=L,
+                           L=symmetric_part(laplacian(A, "symmetric")),
                            random_state=random_state, n_jobs=n_jobs, progress=progress)

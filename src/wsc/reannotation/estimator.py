@@ -159,7 +159,7 @@ class WSC(BaseEstimator):
         list_k = max(3 * self.vote_neighbors if self.mode == "evidence" else 0,
                      CANDIDATES_PER_LIST * self.cluster_neighbors if large(n) else 0)
         return self._timed("graph", lambda: build_context(
-            X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, vote_k=list_k,
+            X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, list_k=list_k,
             random_state=self.random_state, n_jobs=jobs, progress=self._say))
 
     def _grouping(self) -> str:
