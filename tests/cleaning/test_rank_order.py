@@ -33,10 +33,7 @@ def test_hand_computed_example():
 
 
 @pytest.mark.parametrize("k", [3, 8, 29])
-@pytest.mark.parametrize("backend", ["compiled", "numpy"])
-def test_fast_paths_equal_reference(k, backend, monkeypatch):
-    if backend == "numpy":
-        monkeypatch.setattr(rank_order, "_directed_counts", rank_order._directed_counts_numpy)
+def test_compiled_distance_equals_reference(k):
     rng = np.random.default_rng(k)
     X = rng.normal(size=(30, 3))
     d = np.linalg.norm(X[:, None] - X[None], axis=2)
@@ -87,20 +84,24 @@ def test_same_seed_same_output():
     np.testing.assert_array_equal(a, b)
 
 
-def test_threshold_sweep_equals_one_search_per_threshold():
-    from wsc.clustering.rank_order import threshold_partitions
+def test_threshold_curve_equals_scoring_each_partition():
+    from wsc.clustering.quality import Modularity
+    from wsc.clustering.rank_order import threshold_curve
     from wsc.graph.knn import kneighbors
 
     X, _ = make_blobs(600, centers=5, n_features=4, random_state=3)
     indices, _ = kneighbors(X, 12)
     D = approximate_rank_order(indices)
     thresholds = np.unique(np.quantile(D[np.isfinite(D)], np.linspace(0, 1, 15)))
-    for t, labels in threshold_partitions(indices, D, thresholds[::-1]):
-        expected = link_components(indices, D, t)
-        assert adjusted_rand_score(expected, labels) == 1.0
-        # numbered by each component's smallest row
-        first = np.unique(labels, return_index=True)[1]
-        assert np.all(np.diff(first) > 0)
+    graph = knn_graph(indices)
+    score = Modularity(graph)
+    got_t, quality, counts, largest = threshold_curve(indices, D, thresholds[::-1], graph)
+    np.testing.assert_array_equal(got_t, thresholds)
+    for t, q, c, big in zip(got_t, quality, counts, largest):
+        labels = link_components(indices, D, t)
+        assert q == pytest.approx(score(labels), abs=1e-12)
+        assert c == labels.max() + 1 and big == np.bincount(labels).max()
+    assert counts[0] > counts[-1]                      # the curve really merges
 
 
 def test_giant_component_is_refused_by_halving_the_lists():

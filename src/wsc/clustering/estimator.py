@@ -11,7 +11,7 @@ from sklearn.utils.validation import validate_data
 
 from wsc.clustering.quality import Modularity, knn_graph
 from wsc.clustering.rank_order import (approximate_rank_order, exact_rank_order_clustering,
-                                       link_components, threshold_partitions)
+                                       link_components, threshold_curve)
 
 
 @dataclass
@@ -127,26 +127,25 @@ class RankOrderClustering(ClusterMixin, BaseEstimator):
         if self.threshold != "auto":
             labels = partition(float(self.threshold))
             return labels, float(self.threshold), bool(np.bincount(labels).max() <= cap)
-        score = Modularity(knn_graph(indices))
-        sweep = threshold_partitions(indices, D, candidates) if self.method == "approximate" \
-            else ((t, partition(t)) for t in candidates)
-        thresholds, index, counts, largest = [], [], [], []
-        best = best_any = (-np.inf, np.nan, None)
-        for t, part in sweep:                 # one partition in memory at a time
-            q, size = score(part), int(np.bincount(part).max())
-            thresholds.append(t)
-            index.append(q)
-            counts.append(int(part.max()) + 1)
-            largest.append(size)
-            if q > best_any[0]:
-                best_any = (q, t, part)
-            if size <= cap and q > best[0]:
-                best = (q, t, part)
-        self.curves_.append(ThresholdCurve(np.array(thresholds), np.array(index),
-                                           np.array(counts), np.array(largest), k))
-        admissible = best[2] is not None
-        _, t, part = best if admissible else best_any
-        return part, float(t), admissible
+        graph = knn_graph(indices)
+        if self.method == "approximate":
+            # the whole curve from one sweep; only the chosen partition is built
+            thresholds, index, counts, largest = threshold_curve(indices, D, candidates, graph)
+        else:
+            score = Modularity(graph)
+            parts = [partition(t) for t in candidates]
+            thresholds = np.asarray(candidates, dtype=np.float64)
+            index = np.array([score(part) for part in parts])
+            counts = np.array([int(part.max()) + 1 for part in parts])
+            largest = np.array([int(np.bincount(part).max()) for part in parts])
+        self.curves_.append(ThresholdCurve(thresholds, index, counts, largest, k))
+        allowed = largest <= cap
+        admissible = bool(allowed.any())
+        # the first threshold of the highest index (among the admissible ones if any)
+        best = int(np.argmax(np.where(allowed, index, -np.inf))) if admissible \
+            else int(np.argmax(index))
+        t = float(thresholds[best])
+        return (partition(t) if self.method == "approximate" else parts[best]), t, admissible
 
     def fit_predict(self, X: np.ndarray, y=None, neighbors: np.ndarray | None = None
                     ) -> np.ndarray:

@@ -19,11 +19,12 @@ def knn_graph(indices: np.ndarray) -> sp.csr_matrix:
     """Unweighted symmetric (union) graph of the top-k lists, no self loops."""
     n, k = indices.shape
     rows = np.repeat(np.arange(n), k)
-    A = sp.csr_matrix((np.ones(n * k), (rows, indices.ravel())), shape=(n, n))
-    A = ((A + A.T) > 0).astype(np.float64)
-    A.setdiag(0)
-    A.eliminate_zeros()
-    return A.tocsr()
+    cols = indices.ravel()
+    other = rows != cols
+    A = sp.csr_matrix((np.ones(int(other.sum())), (rows[other], cols[other])), shape=(n, n))
+    A = (A + A.T).tocsr()
+    A.data[:] = 1.0             # an edge listed both ways (or twice) counts once
+    return A
 
 
 class Modularity:
