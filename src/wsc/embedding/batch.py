@@ -52,6 +52,14 @@ class History:
                                                ("group", self.group))}
 
 
+def _float32_product(L: sp.csr_matrix):
+    """W -> L @ W for a float32 matrix, in float32 (less than half the time of letting scipy
+    upcast L on every product; the solver's sums stay in float64)."""
+    def product(W: np.ndarray) -> np.ndarray:
+        return (L @ W.astype(np.float32)).astype(np.float64)
+    return product
+
+
 def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
                 max_iter: int = 1000, tol: float = 1e-5, momentum: bool = True,
                 step: float = 1.0, callback=None) -> tuple[np.ndarray, History, int]:
@@ -68,7 +76,8 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
     L: a sparse matrix, or any symmetric operator supporting `L @ W` (streamed blocks).
     """
     Ls = symmetric_part(L) if sp.issparse(L) else L
-    W, LW = W0, Ls @ W0
+    product = _float32_product(Ls) if sp.issparse(Ls) and Ls.dtype == np.float32 else Ls.__matmul__
+    W, LW = W0, product(W0)
     W_prev, LW_prev = W, LW
     f = float(np.einsum("ij,ij->", W, LW))
     hist = History()
@@ -84,7 +93,7 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
         grad = 2.0 * LY
         for _ in range(100):
             W_new = orthonormalize(groups.prox(Y - step * grad, lam * step))
-            LW_new = Ls @ W_new
+            LW_new = product(W_new)
             f_new = float(np.einsum("ij,ij->", W_new, LW_new))
             D = W_new - Y
             model = fY + float(np.einsum("ij,ij->", grad, D)) + float(np.einsum("ij,ij->", D, D)) / (2 * step)
