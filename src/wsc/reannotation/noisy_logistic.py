@@ -18,50 +18,69 @@ from scipy.special import softmax
 
 
 @numba.njit(cache=True, nogil=True)
-def _column_loss(Z: np.ndarray, E: np.ndarray, e: np.ndarray, y: np.ndarray, known: np.ndarray,
-                 G_Z: np.ndarray, g_A: np.ndarray, g_s: np.ndarray) -> float:
-    """One column's negative log-likelihood; fills dL/dZ (G_Z), adds dL/dA to g_A and
-    dL/ds to g_s. Z: (n, K) logits of the true class; E = exp(A - rowmax); e = exp(s).
-    T(x)[c, a] = E[c, a] (e if a != c else 1) / den_c with
-    den_c = E[c, c] + e (sum_a E[c, a] - E[c, c]). One pass over the rows, O(n K^2): the
-    vectorised form spent its time in tiny reductions."""
-    n, K = Z.shape
-    off = np.empty(K)
-    for c in range(K):
-        off[c] = E[c].sum() - E[c, c]
-    S = np.empty(K)
-    Ty = np.empty(K)
-    den = np.empty(K)
+def _joint_loss(Zs: np.ndarray, bounds: np.ndarray, E: np.ndarray, off: np.ndarray,
+                Y: np.ndarray, G: np.ndarray, g_A: np.ndarray) -> float:
+    """Negative log-likelihood of every column in one pass over the rows, O(n sum K^2).
+
+    Zs: (n, n_out + 1) float32, the true-class logits of all columns side by side
+    (column j in bounds[j]:bounds[j+1]) and last the difficulty s = v.x. E: each column's
+    exp(A_j - rowmax) (K_j x K_j, row-major), one after another; off: sum_a E_j[c, a] -
+    E_j[c, c], side by side like the logits. Y: (n, m) class
+    indices, -1 = unknown. Fills G = dL/dZs (float32, ready for X^T G) and adds dL/dA to
+    g_A (laid out like E). T_j(x)[c, a] = E[c, a] (e if a != c else 1) / den_c with e =
+    exp(s) and den_c = E[c, c] + e off[c]. The rows are the outer loop so each is read once
+    (a pass per column spent its time in loop set-up and copies of the logits)."""
+    n = Zs.shape[0]
+    m = Y.shape[1]
+    n_out = bounds[m]
+    k_max = 0
+    for j in range(m):
+        k_max = max(k_max, bounds[j + 1] - bounds[j])
+    S = np.empty(k_max)
+    Ty = np.empty(k_max)
+    den = np.empty(k_max)
     value = 0.0
     for i in range(n):
-        if not known[i]:
-            G_Z[i] = 0.0
-            continue
-        yi = y[i]
-        top = Z[i].max()
-        total = 0.0
-        for c in range(K):
-            S[c] = np.exp(Z[i, c] - top)
-            total += S[c]
-        q = 0.0
-        for c in range(K):
-            S[c] /= total
-            den[c] = E[c, c] + e[i] * off[c]
-            Ty[c] = E[c, yi] * (1.0 if c == yi else e[i]) / den[c]
-            q += S[c] * Ty[c]
-        q = max(q, 1e-12)
-        value -= np.log(q)
-        g_q = -1.0 / q
-        dot = 0.0
-        for c in range(K):
-            dot += g_q * Ty[c] * S[c]
-        for c in range(K):
-            u = g_q * Ty[c] * S[c]
-            G_Z[i, c] = u - S[c] * dot
-            g_A[c, yi] += u
-            for a in range(K):
-                g_A[c, a] -= u * E[c, a] * (1.0 if a == c else e[i]) / den[c]
-            g_s[i] += u * (E[c, c] / den[c] - (1.0 if c == yi else 0.0))
+        e = np.exp(min(max(np.float64(Zs[i, n_out]), -30.0), 30.0))
+        g_s = 0.0
+        at = 0
+        for j in range(m):
+            lo = bounds[j]
+            K = bounds[j + 1] - lo
+            yi = Y[i, j]
+            if yi < 0:
+                for c in range(K):
+                    G[i, lo + c] = 0.0
+                at += K * K
+                continue
+            top = np.float64(Zs[i, lo])
+            for c in range(1, K):
+                top = max(top, np.float64(Zs[i, lo + c]))
+            total = 0.0
+            for c in range(K):
+                S[c] = np.exp(np.float64(Zs[i, lo + c]) - top)
+                total += S[c]
+            q = 0.0
+            for c in range(K):
+                S[c] /= total
+                den[c] = E[at + c * K + c] + e * off[lo + c]
+                Ty[c] = E[at + c * K + yi] * (1.0 if c == yi else e) / den[c]
+                q += S[c] * Ty[c]
+            q = max(q, 1e-12)
+            value -= np.log(q)
+            g_q = -1.0 / q
+            dot = 0.0
+            for c in range(K):
+                dot += g_q * Ty[c] * S[c]
+            for c in range(K):
+                u = g_q * Ty[c] * S[c]
+                G[i, lo + c] = u - S[c] * dot
+                g_A[at + c * K + yi] += u
+                for a in range(K):
+                    g_A[at + c * K + a] -= u * E[at + c * K + a] * (1.0 if a == c else e) / den[c]
+                g_s += u * (E[at + c * K + c] / den[c] - (1.0 if c == yi else 0.0))
+            at += K * K
+        G[i, n_out] = g_s
     return value
 
 
@@ -109,7 +128,7 @@ class NoiseAwareLogistic:
             y[known] = idx
             columns.append((known, y, classes.size))
         sizes = [K for *_, K in columns]
-        bounds = np.cumsum([0] + sizes)
+        bounds = np.cumsum([0] + sizes).astype(np.int64)
         n_w = d * bounds[-1]
         # initial values: plain logistic weights, diagonal-heavy noise, no difficulty
         W0 = np.zeros((d, bounds[-1]))
@@ -130,29 +149,24 @@ class NoiseAwareLogistic:
         # float32 products with W and v stacked: one pass over X each way per evaluation
         # (the products are most of the time; float32 halves it, docs/scale.md)
         Xa32 = Xa.astype(np.float32)
-        n_out = bounds[-1]
+        n_out = int(bounds[-1])
+        a_bounds = n_w + np.cumsum([0] + [K * K for K in sizes])     # each A_j in theta
+        Y_idx = np.stack([np.where(known, y, -1) for known, y, _ in columns], axis=1)
 
         def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             W = theta[:n_w].reshape(d, -1)
             v = theta[-(d - 1):] if self.shared_difficulty else np.zeros(d - 1)
             Wv = np.zeros((d, n_out + 1), dtype=np.float32)
             Wv[:, :n_out], Wv[:-1, n_out] = W, v
-            Zs = (Xa32 @ Wv).astype(np.float64)
-            Z, s = Zs[:, :n_out], Zs[:, n_out]
+            Zs = Xa32 @ Wv
+            A = [theta[lo:hi].reshape(K, K) for lo, hi, K in zip(a_bounds, a_bounds[1:], sizes)]
+            E = [np.exp(Aj - Aj.max(axis=1, keepdims=True)) for Aj in A]
+            off = np.concatenate([Ej.sum(axis=1) - np.diag(Ej) for Ej in E])
             G = np.empty((n, n_out + 1), dtype=np.float32)
+            g_A = np.zeros(a_bounds[-1] - n_w)
             value = 0.5 * reg * float((penalty * W * W).sum())
-            g_A, g_s, at = [], np.zeros(n), n_w
-            e = np.exp(np.clip(s, -30.0, 30.0))
-            for (known, y, K), lo in zip(columns, bounds):
-                A = theta[at:at + K * K].reshape(K, K)
-                at += K * K
-                G_Zj, g_Aj = np.empty((n, K)), np.zeros((K, K))
-                value += _column_loss(np.ascontiguousarray(Z[:, lo:lo + K]),
-                                      np.exp(A - A.max(axis=1, keepdims=True)), e, y, known,
-                                      G_Zj, g_Aj, g_s)
-                G[:, lo:lo + K] = G_Zj
-                g_A.append(g_Aj.ravel())
-            G[:, n_out] = g_s
+            value += _joint_loss(Zs, bounds, np.concatenate([Ej.ravel() for Ej in E]), off,
+                                 Y_idx, G, g_A)
             GX = (Xa32.T @ G).astype(np.float64)
             G_W = GX[:, :n_out] + reg * penalty * W
             if self.shared_difficulty:
@@ -160,7 +174,7 @@ class NoiseAwareLogistic:
                 g_v = GX[:-1, n_out] + reg * v
             else:
                 g_v = np.zeros(d - 1)
-            return value, np.concatenate([G_W.ravel()] + g_A + [g_v])
+            return value, np.concatenate([G_W.ravel(), g_A, g_v])
 
         result = minimize(loss_grad, theta0, jac=True, method="L-BFGS-B",
                           options={"maxiter": self.max_iter})
