@@ -23,7 +23,7 @@ from wsc.threads import map_threads
 Progress = Callable[[str], None]
 
 
-def fold_ids(n: int, n_folds: int, random_state: int) -> np.ndarray:
+def fold_ids(n: int, n_folds: int, random_state: int | list[int]) -> np.ndarray:
     """A random balanced fold id per row."""
     rng = np.random.default_rng(random_state)
     return rng.permutation(np.arange(n) % n_folds)

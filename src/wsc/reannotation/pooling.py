@@ -8,15 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 200) -> np.ndarray:
-    """Linear-pool weights of the sources maximising the held-out weak-label likelihood (EM)."""
+def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 200,
+                    tol: float = 1e-7) -> np.ndarray:
+    """Linear-pool weights of the sources maximising the held-out weak-label likelihood (EM),
+    until no weight moves by tol (most columns stop well before n_iter)."""
     known = codes >= 0
     L = np.stack([p[known, codes[known]] for p in probas], axis=1)   # (n_known, S)
     w = np.full(L.shape[1], 1.0 / L.shape[1])
     for _ in range(n_iter):
         r = L * w
         r /= r.sum(axis=1, keepdims=True)
-        w = r.mean(axis=0)
+        w, previous = r.mean(axis=0), w
+        if np.abs(w - previous).max() < tol:
+            break
     return w
 
 
