@@ -13,6 +13,7 @@ SOURCES = {
     "wse_per_label": lambda: EmbeddingVote(10, lam=1.0, n_components=5, grouping="per_label"),
     "classifier": lambda: NoiseAwareClassifier(),
     "classifier_subsampled": lambda: NoiseAwareClassifier(max_fit_rows=150),
+    "classifier_four_folds": lambda: NoiseAwareClassifier(max_fit_rows=300),
 }
 
 
@@ -47,6 +48,19 @@ def test_own_label_never_reaches_own_held_out_probability(data, name):
         # the change is seen elsewhere: the evidence is not constant
         assert any(not np.allclose(after[j].proba, before[j].proba) for j in range(2)) or \
             name.startswith("classifier")
+
+
+@pytest.mark.parametrize("cap, n_folds, train", [(None, 5, 320), (320, 5, 320), (300, 4, 300),
+                                                  (150, 2, 150), (200, 2, 200)])
+def test_classifier_fits_the_fewest_folds_that_still_train_on_the_cap(data, cap, n_folds, train):
+    context, _ = data                    # 400 rows in 5 folds: 320 training rows each
+    source = NoiseAwareClassifier(max_fit_rows=cap)
+    folds = source.folds(context)
+    assert folds.max() + 1 == n_folds
+    assert np.bincount(folds).max() - np.bincount(folds).min() <= 1
+    for f in range(n_folds):
+        rows = source._train_rows(context, folds, f)
+        assert rows.size == train and not np.isin(rows, np.flatnonzero(folds == f)).any()
 
 
 def test_precomputed_probabilities_pass_through(data):
