@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import Callable, Sequence
 
@@ -212,9 +213,13 @@ class WSC(BaseEstimator):
         if len(set(names)) != len(names):
             raise ValueError(f"evidence sources need distinct names, got {names}")
         self.source_names_ = names
-        per_source = {s.name: self._timed(s.name, s.evidence, context, codes, n_classes)
-                      for s in sources}
-        clusters = self._column_clusters(context, codes)
+        # the reported clusters need no evidence: they are computed on one more thread
+        # alongside the sources, filling the cores the sources' fold rounds leave idle
+        with ThreadPoolExecutor(max_workers=1) as side:
+            pending = side.submit(self._column_clusters, context, codes)
+            per_source = {s.name: self._timed(s.name, s.evidence, context, codes, n_classes)
+                          for s in sources}
+            clusters = pending.result()
         self._reset(codes.shape[1])
         for j, K in enumerate(n_classes):
             self._say(f"column {j + 1}/{len(n_classes)}: pooling the evidence")

@@ -16,9 +16,8 @@ def mixture_weights(probas: list[np.ndarray], codes: np.ndarray, n_iter: int = 2
     L = np.stack([p[known, codes[known]] for p in probas], axis=1)   # (n_known, S)
     w = np.full(L.shape[1], 1.0 / L.shape[1])
     for _ in range(n_iter):
-        r = L * w
-        r /= r.sum(axis=1, keepdims=True)
-        w, previous = r.mean(axis=0), w
+        # the E and M steps as two products: mean_i L_is w_s / (L w)_i = w_s (L^T 1/(L w))_s / n
+        w, previous = w * (L.T @ (1.0 / (L @ w))) / L.shape[0], w
         if np.abs(w - previous).max() < tol:
             break
     return w
