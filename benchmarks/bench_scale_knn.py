@@ -6,6 +6,7 @@ Per setting: build + search seconds (faiss on all cores) and recall@k against ex
 on 2,000 sampled rows.
 
     .venv/bin/python benchmarks/bench_scale_knn.py [--n 100000] [--csv scale_knn.csv]
+        [--only TEXT]   (e.g. --only "features 128-d ivf nprobe=16")
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--csv", default="scale_knn.csv")
+    parser.add_argument("--only", default="",
+                        help="run the settings whose workload or label contains this text")
     args = parser.parse_args()
     from wsc.datasets import make_au_data
     from wsc.reannotation.context import build_context
@@ -52,14 +55,17 @@ def main() -> None:
     data = make_au_data(args.n, n_features=128, random_state=0)
     rows = np.random.default_rng(0).choice(args.n, 2000, replace=False)
     with cleaner_threads():
-        context = build_context(data.X, n_folds=5, graph_k=30, list_k=30, random_state=0,
-                                n_jobs=1, progress=print)
-        E = context.embed(combination_groups(data.Y_noisy.astype(np.int64)), 1.0, 10)
+        E = None
+        if not args.only or args.only in "WSE embedding 10-d":
+            context = build_context(data.X, n_folds=5, graph_k=30, list_k=30, random_state=0,
+                                    n_jobs=1, progress=print)
+            E = context.embed(combination_groups(data.Y_noisy.astype(np.int64)), 1.0, 10)
         settings = [
             ("features 128-d", data.X, (30, 100), [
                 ("hnsw M=32 efC=80", "hnsw", {}),
                 ("hnsw M=16 efC=40", "hnsw", dict(m=16, ef_construction=40)),
                 ("ivf nprobe=16", "ivf", dict(n_probe=16)),
+                ("ivf nprobe=16 kmeans 25 steps", "ivf", dict(n_probe=16, train_iter=25)),
                 ("ivf nprobe=64", "ivf", dict(n_probe=64))]),
             ("WSE embedding 10-d", E, (10, 50), [
                 ("hnsw M=32 efC=80", "hnsw", {}),
@@ -67,10 +73,13 @@ def main() -> None:
                 ("ivf nprobe=16", "ivf", dict(n_probe=16)),
                 ("ivf nprobe=32", "ivf", dict(n_probe=32))]),
         ]
+        settings = [s for s in settings if s[1] is not None]
         out = []
         for workload, X, ks, methods in settings:
             for k in ks:
                 for label, method, options in methods:
+                    if args.only and args.only not in f"{workload} {label}":
+                        continue
                     seconds, indices = time_search(X, k, method, **options)
                     out.append(dict(n=args.n, workload=workload, k=k, setting=label,
                                     seconds=round(seconds, 1),
