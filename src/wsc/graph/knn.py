@@ -51,6 +51,15 @@ def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
 def _ivf(X: np.ndarray, n_probe: int):
     """An inverted-file index (about 4 sqrt(n) k-means cells trained on a fixed-seed sample
     of 64 rows per cell): for few dimensions it builds and searches far faster than HNSW."""
+    index = ivf_trained(X)
+    index.add(X)
+    index.nprobe = n_probe
+    return index
+
+
+def ivf_trained(X: np.ndarray):
+    """The empty IVF index of `_ivf`, its cells trained (also the shared quantizer of the
+    sharded search, `wsc.graph.dask`)."""
     import faiss
 
     n, d = X.shape
@@ -59,8 +68,6 @@ def _ivf(X: np.ndarray, n_probe: int):
     index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_list)
     index.cp.seed = 0
     index.train(sample)
-    index.add(X)
-    index.nprobe = n_probe
     return index
 
 
