@@ -148,7 +148,7 @@ def test_cli_dask_option(client, tmp_path, au, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "local.csv"),
                                   pd.read_csv(tmp_path / "dask.csv"))
     capsys.readouterr()
-    code = main([*args, "--out", str(tmp_path / "bad.csv"), "--dask", "tcp://127.0.0.1:9"])
+    code = main([*args, "--out", str(tmp_path / "bad.csv"), "--dask", "no-port-here"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
     assert not (tmp_path / "bad.csv").exists()
