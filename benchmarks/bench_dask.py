@@ -3,7 +3,7 @@
 Synthetic AU data (`wsc.datasets.make_au_data`, 7 AUs, 128-d, seed 0, as bench_scale.py),
 both modes. Per (rows, mode, setting), in its own process: wall and CPU seconds of the fit
 (CPU of the client process only), peak RSS of the client process (with the in-process
-scheduler) and of each worker (their own getrusage), bytes moved between workers (the
+scheduler) and of each worker (its system monitor's samples, every 0.5 s), bytes moved between workers (the
 workers' incoming transfer logs) and sent by the workers to the client (their outgoing
 byte counters minus the peer transfers), the seconds of each kind of task (the task
 stream), whether the cleaned labels equal the local run's, and the agreement with the true
@@ -40,7 +40,7 @@ MACHINES = (1, 2, 4, 8, 16, 32, 64)
 # The link assumed between machines for the projection (10 Gbit/s Ethernet, in bytes/s);
 # the LocalCluster's transfers are on loopback and say nothing about a network.
 NETWORK_BYTES_S = 1.25e9
-COLUMNS = ["rows", "mode", "setting", "workers", "wall_s", "cpu_s", "client_peak_mb",
+COLUMNS = ["rows", "dims", "mode", "setting", "workers", "wall_s", "cpu_s", "client_peak_mb",
            "client_data_mb", "worker_peak_mb", "worker_start_mb", "peer_mb", "to_client_mb",
            "same_labels", "agreement", "coverage", "stages", "tasks", "n_jobs", "loadavg"]
 # Stages whose work is tasks on the workers (the rest of a fit runs on the client).
@@ -56,22 +56,24 @@ def _prefix(key: str) -> str:
 
 
 def _worker_stats(dask_worker) -> dict:
-    import resource
-
+    """A worker's memory (its system monitor's RSS samples, every 0.5 s: getrusage's peak
+    would count the client's memory at the fork) and its transfer counters."""
+    samples = dask_worker.monitor.quantities["memory"]
     peer = sum(entry["total"] for entry in dask_worker.transfer_incoming_log)
-    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    return {"peak_mb": max(samples) / 2**20, "now_mb": samples[-1] / 2**20,
             "peer_in_bytes": peer, "out_bytes": dask_worker.transfer_outgoing_bytes_total,
             "peer_in_count": len(dask_worker.transfer_incoming_log)}
 
 
-def run_one(n: int, mode: str, setting: str, workers: int, seed: int, codes_out: str) -> dict:
+def run_one(n: int, mode: str, setting: str, workers: int, seed: int, codes_out: str,
+            n_features: int = N_FEATURES) -> dict:
     """One fit in this process, measured."""
     import resource
 
     from wsc.datasets import make_au_data
     from wsc.reannotation import WSC
 
-    data = make_au_data(n, n_features=N_FEATURES, random_state=seed)
+    data = make_au_data(n, n_features=n_features, random_state=seed)
     X, Yn, Yt = data.X, data.Y_noisy.astype(np.int64), data.Y_true
     start_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say = lambda m: print(f"    [{time.perf_counter() - wall0:7.1f}s] {m}", flush=True)  # noqa: E731
@@ -106,14 +108,14 @@ def run_one(n: int, mode: str, setting: str, workers: int, seed: int, codes_out:
         peer = sum(s["peer_in_bytes"] - base[w]["peer_in_bytes"] for w, s in stats.items())
         out = sum(s["out_bytes"] - base[w]["out_bytes"] for w, s in stats.items())
         row.update(worker_peak_mb=json.dumps([round(s["peak_mb"]) for s in stats.values()]),
-                   worker_start_mb=json.dumps([round(s["peak_mb"]) for s in base.values()]),
+                   worker_start_mb=json.dumps([round(s["now_mb"]) for s in base.values()]),
                    peer_mb=round(peer / 2**20, 1), to_client_mb=round((out - peer) / 2**20, 1),
                    tasks=json.dumps({k: [c, round(s, 2)] for k, (c, s) in sorted(tasks.items())}))
     np.save(codes_out, model.label_codes_)
     ok = model.kept_ & (model.label_codes_ >= 0)
     agreement = np.mean([(model.label_codes_[ok[:, j], j] == Yt[ok[:, j], j]).mean()
                          for j in range(Yt.shape[1])])
-    row.update(rows=n, mode=mode, setting=setting, workers=workers if setting == "dask" else 0,
+    row.update(rows=n, dims=n_features, mode=mode, setting=setting, workers=workers if setting == "dask" else 0,
                wall_s=round(wall, 1), cpu_s=round(cpu, 1),
                client_peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                client_data_mb=round(start_mb),
@@ -123,12 +125,13 @@ def run_one(n: int, mode: str, setting: str, workers: int, seed: int, codes_out:
     return row
 
 
-def measure(n: int, mode: str, setting: str, workers: int, seed: int) -> tuple[dict, np.ndarray]:
+def measure(n: int, mode: str, setting: str, workers: int, seed: int, n_features: int
+            ) -> tuple[dict, np.ndarray]:
     """One run in a child process: its row and its cleaned label codes."""
     with tempfile.TemporaryDirectory() as tmp:
         out, codes = os.path.join(tmp, "row.json"), os.path.join(tmp, "codes.npy")
         cmd = [sys.executable, __file__, "--child", str(n), mode, setting, str(workers),
-               str(seed), out, codes]
+               str(seed), out, codes, str(n_features)]
         subprocess.run(cmd, check=True)
         return json.loads(Path(out).read_text()), np.load(codes)
 
@@ -191,8 +194,8 @@ def summarise(runs: pd.DataFrame, path: Path) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        n, mode, setting, workers, seed, out, codes = sys.argv[2:9]
-        row = run_one(int(n), mode, setting, int(workers), int(seed), codes)
+        n, mode, setting, workers, seed, out, codes, dims = sys.argv[2:10]
+        row = run_one(int(n), mode, setting, int(workers), int(seed), codes, int(dims))
         Path(out).write_text(json.dumps(row))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -201,6 +204,8 @@ def main() -> None:
                         choices=["evidence", "paper"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-features", type=int, default=N_FEATURES,
+                        help="feature dimensions (at most 32 above 20k rows: the HNSW search)")
     parser.add_argument("--csv", default="dask_runs.csv", help="runs file in results/")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -213,9 +218,11 @@ def main() -> None:
             codes = {}
             for setting in ("local", "dask"):
                 print(f"{mode} at {n:,} rows, {setting} ...", flush=True)
-                row, codes[setting] = measure(n, mode, setting, args.workers, args.seed)
+                row, codes[setting] = measure(n, mode, setting, args.workers, args.seed,
+                                              args.n_features)
                 codes_local = codes["local"]
                 row["same_labels"] = float((codes[setting] == codes_local).mean())
+                row["same_labels"] = round(row["same_labels"], 5)
                 print(f"  {row['wall_s']} s wall, client peak {row['client_peak_mb']} MB, "
                       f"same labels {row['same_labels']:.4f}", flush=True)
                 frame = pd.DataFrame([row])[COLUMNS]

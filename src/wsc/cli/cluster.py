@@ -17,8 +17,11 @@ def dask_client(address: str | None) -> Iterator[Any]:
     if not address:
         yield None
         return
-    from distributed import Client
-
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--dask needs the 'distributed' package: pip install 'wsc[dask]'") \
+            from None
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError, TypeError) as error:

@@ -3,18 +3,19 @@
 The rows are cut into shards (one per worker by default), each shard's faiss index is built
 once on a worker, every query block is searched against every shard, and each row's k + 1
 candidates from all shards are merged by (distance, row id), which is the order a single
-index returns. The result equals `wsc.graph.knn.kneighbors` on one machine where that one is
-exact or IVF, bit for bit:
-- exact search (up to EXACT_MAX_N rows): shards start at multiples of faiss's database block
-  (1024 rows) and the queries are searched in the blocks `knn._search` uses, so the BLAS
-  products that give the distances are the same; the query block is every row (at most
-  EXACT_MAX_N rows, so a worker holds at most that many rows for it);
+index returns. Against `wsc.graph.knn.kneighbors` on one machine:
+- exact search (up to EXACT_MAX_N rows): identical, bit for bit. Shards start at multiples
+  of faiss's database block (1024 rows) and every shard is searched with all the query rows,
+  in the blocks `knn._search` uses and on the same number of threads, so the BLAS products
+  that give the distances are the same (the query block is every row: at most EXACT_MAX_N);
 - IVF (above EXACT_MAX_N rows, more than HNSW_MAX_DIM dimensions): one coarse quantizer,
-  trained exactly as the local index's, shared by every shard, so each query visits the same
-  cells, and a pair's distance does not depend on the shard it is found in; query blocks
-  are the shards;
-- HNSW (above EXACT_MAX_N rows, few dimensions): one graph per shard, merged; this is an
-  approximation of a different kind from the local one (docs/dask.md measures its recall).
+  trained exactly as the local index's, shared by every shard, so a pair's distance does not
+  depend on the shard it is found in. The cells a row is filed in and a query visits come
+  from BLAS products over blocks that differ from the local ones, so a row or query within
+  rounding of a cell boundary can differ: measured, 1 row's list of 50,000
+  (benchmarks/bench_dask_knn.py); query blocks are the shards;
+- HNSW (above EXACT_MAX_N rows, few dimensions): one graph per shard, merged; an
+  approximation of its own (docs/dask.md measures its recall and overlap).
 Indexes travel as faiss's own serialised bytes (no pickle of a faiss object); every piece is
 a Dask task with its inputs, so a lost worker's pieces are recomputed by Dask.
 """
@@ -120,7 +121,7 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
     search's count gives the local result; IVF and HNSW searches run on one."""
     X, k, method = knn._checked(X, n_neighbors, metric, method)
     n = X.shape[0]
-    shards = n_shards or max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    shards = n_shards or max(1, len(client.nthreads()))
     align = FAISS_DATABASE_BLOCK if method == "exact" else 1
     bounds = partition_bounds(n, shards, align)
     rows = [client.submit(_rows, X[a:b], key=_key("rows")) for a, b in bounds]

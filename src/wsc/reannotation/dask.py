@@ -40,7 +40,7 @@ def on_cluster(client: Any) -> Iterator[None]:
 
 def n_workers(client: Any) -> int:
     """Workers the scheduler knows now (at least 1)."""
-    return max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    return max(1, len(client.nthreads()))
 
 
 def search(client: Any, X: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:

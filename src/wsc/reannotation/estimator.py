@@ -77,7 +77,7 @@ class WSC(BaseEstimator):
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "progress": [callable, None],
-        "client": [HasMethods(["submit", "gather", "scheduler_info"]), None],
+        "client": [HasMethods(["submit", "gather", "nthreads"]), None],
     }
 
     def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
