@@ -164,8 +164,8 @@ def projection(local: pd.Series, dask_row: pd.Series) -> list[tuple[int, float]]
 
 
 def summarise(runs: pd.DataFrame, path: Path) -> str:
-    lines = ["| rows | mode | setting | wall s | client CPU s | client peak MB | worker peak MB "
-             "| between workers MB | workers to client MB | same labels as local | agreement "
+    lines = ["| rows | mode | setting | wall s | client CPU s | client peak MiB | worker peak MiB "
+             "| between workers MiB | workers to client MiB | same labels as local | agreement "
              "| coverage |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs.sort_values(["rows", "mode", "setting"]).itertuples():
         dask_run = r.setting == "dask"
