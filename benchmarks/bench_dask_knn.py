@@ -6,7 +6,8 @@ the sharded search (`wsc.graph.dask.sharded_kneighbors`, one shard per worker) a
 local search: seconds, whether the lists are identical (and how many rows' lists differ in
 order or in membership), the share of each row's local list
 the sharded list holds (overlap), and the recall@k of both against an exact search of
-2,000 sampled rows.
+2,000 sampled rows; and whether the local search on one thread gives the local lists of
+all cores (faiss's exact search rounds with its thread count).
 
     .venv/bin/python benchmarks/bench_dask_knn.py [--workloads 10000x128 50000x128 50000x16]
         [--k 100] [--workers 2] [--csv dask_knn.csv]
@@ -75,10 +76,13 @@ def main() -> None:
                 sharded_s = time.perf_counter() - start
                 sample = np.random.default_rng(0).choice(n, min(SAMPLE, n), replace=False)
                 truth = exact_rows(X, sample, args.k)
+            with cleaner_threads(1):   # the local search on one thread: the same lists?
+                one_thread, _ = kneighbors(X, args.k)
             overlap = float(np.mean([np.intersect1d(a, b).size / args.k
                                      for a, b in zip(local, sharded)]))
             row = dict(rows=n, dims=d, k=args.k, backend=method, workers=args.workers,
                        local_s=round(local_s, 1), sharded_s=round(sharded_s, 1),
+                       local_1_thread_same=bool(np.array_equal(local, one_thread)),
                        identical=bool(np.array_equal(local, sharded)),
                        rows_differing=int((local != sharded).any(axis=1).sum()),
                        sets_differing=int(sum(not np.array_equal(np.sort(a), np.sort(b))
