@@ -6,7 +6,7 @@ PY=${1:-python3}
 VENV=${2:-.venv}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[faces,bench,test]"
+"$VENV/bin/python" -m pip install -q -e ".[faces,bench,test,dask]"
 for step in scripts/setup.d/*.sh; do
   [ -e "$step" ] || continue
   echo "setup: $step"

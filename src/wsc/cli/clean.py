@@ -84,6 +84,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=positive_int, default=None,
                    help="threads for independent work (default: every core this process "
                         "may use); BLAS always runs on one")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="run the neighbour search, the WSE products and the classifier's "
+                        "folds on the Dask cluster whose scheduler is at ADDRESS "
+                        "(tcp://HOST:PORT; the same result, docs/dask.md)")
     p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     add_quiet(p, "progress messages")
     add_allow_incomplete(p)
@@ -174,7 +178,14 @@ def summary_path(out: str, given: str | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read, clean, write, summarise."""
+    """Read, clean, write, summarise (on the Dask cluster of --dask, connected first)."""
+    from wsc.cli.cluster import dask_client
+
+    with dask_client(args.dask) as client:
+        return _run(args, client)
+
+
+def _run(args: argparse.Namespace, client) -> int:
     from wsc.io.corrections import read_corrections
     from wsc.io.tables import OUTPUT_SUFFIXES, write_output
     from wsc.outputs import check_output, write_text
@@ -210,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
                 min_coverage=args.min_coverage, groups=args.groups,
                 max_fit_rows=args.max_fit_rows, n_jobs=args.jobs, random_state=args.seed,
                 progress=say)
-    model.fit(X, values, trusted=trusted)
+    if client is not None:
+        say(f"on the Dask cluster at {args.dask}")
+    model.set_params(client=client).fit(X, values, trusted=trusted)
     say(f"writing {args.out}")
     labels = np.asarray(model.labels_, dtype=object).reshape(len(ids), -1)
     write_output(args.out, ids, columns, labels, model.confidence_.reshape(len(ids), -1),

@@ -55,6 +55,15 @@ def _ivf(X: np.ndarray, n_probe: int, train_iter: int):
     """An inverted-file index (about 4 sqrt(n) k-means cells trained on a fixed-seed sample
     of 64 rows per cell, train_iter k-means steps): at 128-d it builds and searches far
     faster than HNSW."""
+    index = ivf_trained(X, train_iter)
+    index.add(X)
+    index.nprobe = n_probe
+    return index
+
+
+def ivf_trained(X: np.ndarray, train_iter: int = IVF_TRAIN_ITER):
+    """The empty IVF index of `_ivf`, its cells trained (also the shared quantizer of the
+    sharded search, `wsc.graph.dask`)."""
     import faiss
 
     n, d = X.shape
@@ -64,8 +73,6 @@ def _ivf(X: np.ndarray, n_probe: int, train_iter: int):
     index.cp.seed = 0
     index.cp.niter = train_iter
     index.train(sample)
-    index.add(X)
-    index.nprobe = n_probe
     return index
 
 

@@ -8,7 +8,7 @@ graph is built once and passed around).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,15 +61,17 @@ def compact_codes(codes: np.ndarray) -> np.ndarray:
 @dataclass
 class CleaningContext:
     """Shared inputs of one fit. neighbors: (n, k_max) feature neighbours, nearest first;
-    L: the symmetric part of the WSE graph's Laplacian (built from the first graph-k columns)."""
+    L: the symmetric part of the WSE graph's Laplacian (built from the first graph-k columns),
+    as row blocks on the workers when client (a `distributed.Client`) is given."""
 
     X: np.ndarray
     folds: np.ndarray
     neighbors: np.ndarray
-    L: sp.csr_matrix
+    L: Any
     random_state: int
     n_jobs: int
     progress: Progress
+    client: Any = None
 
     @property
     def n(self) -> int:
@@ -112,15 +114,27 @@ class CleaningContext:
 
 
 def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
-                  random_state: int, n_jobs: int, progress: Progress) -> CleaningContext:
+                  random_state: int, n_jobs: int, progress: Progress,
+                  client: Any = None) -> CleaningContext:
     """Folds, one feature neighbour search at max(graph_k, list_k) and the WSE Laplacian
-    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults)."""
+    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults). With a
+    Dask client the search is sharded over its workers and L held there in row blocks
+    (`wsc.reannotation.dask`; the same result)."""
     n = X.shape[0]
     k_max = min(max(graph_k, list_k), n - 1)
-    progress(f"nearest neighbours in the features (k = {k_max}, {n} rows)")
-    indices, distances = kneighbors(X, k_max, random_state=random_state)
+    progress(f"nearest neighbours in the features (k = {k_max}, {n} rows)"
+             + (" on the Dask cluster" if client is not None else ""))
+    if client is None:
+        indices, distances = kneighbors(X, k_max, random_state=random_state)
+    else:
+        from wsc.reannotation.dask import search
+        indices, distances = search(client, X, k_max, threads=n_jobs)
     progress(f"kNN graph and Laplacian (k = {graph_k})")
     A = knn_affinity(neighbors=(indices[:, :graph_k], distances[:, :graph_k]))
+    L = symmetric_part(laplacian(A, "symmetric"))
+    if client is not None:
+        from wsc.reannotation.dask import distribute_laplacian
+        L = distribute_laplacian(client, L)
     return CleaningContext(X=X, folds=fold_ids(n, n_folds, random_state), neighbors=indices,
-                           L=symmetric_part(laplacian(A, "symmetric")),
-                           random_state=random_state, n_jobs=n_jobs, progress=progress)
+                           L=L, random_state=random_state, n_jobs=n_jobs, progress=progress,
+                           client=client)

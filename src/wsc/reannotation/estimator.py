@@ -6,20 +6,22 @@ search, the WSE graph), evidence sources (`wsc.reannotation.sources`), the poole
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from wsc.reannotation.clusters import MAX_CLUSTER_SHARE, Clusters, rank_order_clusters
 from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, build_context,
                                       large)
+from wsc.reannotation.dask import on_cluster
 from wsc.reannotation.decision import decide
 from wsc.reannotation.paper import cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
@@ -46,6 +48,8 @@ class WSC(BaseEstimator):
     evidence mode, per_label in paper mode: the measured choices, docs/cleaning.md).
     max_fit_rows: most training rows per fold of the noise-aware classifier (docs/scale.md).
     n_jobs: threads for independent work (folds); BLAS always runs on one (wsc.threads).
+    client: a `distributed.Client`: the neighbour search, the WSE products and the
+    classifier's folds run on its cluster (docs/dask.md), with the same result; None: here.
 
     Fitted: labels_ (cleaned values; NaN/None where pruned), label_codes_ (-1 = pruned),
     confidence_, clusters_, kept_ (1-D when Y was), classes_ (per column), and per column:
@@ -74,6 +78,7 @@ class WSC(BaseEstimator):
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "progress": [callable, None],
+        "client": [HasMethods(["submit", "gather", "nthreads"]), None],
     }
 
     def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
@@ -83,7 +88,8 @@ class WSC(BaseEstimator):
                  min_confidence: float = 0.7, min_coverage: float = 0.95, groups: str = "auto",
                  max_fit_rows: int | None = 50_000,
                  extra_sources: Sequence[EvidenceSource] = (), n_jobs: int | None = None,
-                 random_state: int = 0, progress: Callable[[str], None] | None = None) -> None:
+                 random_state: int = 0, progress: Callable[[str], None] | None = None,
+                 client: Any = None) -> None:
         self.mode = mode
         self.n_components = n_components
         self.lam = lam
@@ -102,6 +108,14 @@ class WSC(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.progress = progress
+        self.client = client
+
+    def __sklearn_clone__(self) -> "WSC":
+        """A clone sharing the same Dask client (a connection is not copied: scikit-learn's
+        clone would deep-copy it, which a live Client refuses)."""
+        params = self.get_params(deep=False)
+        client = params.pop("client")
+        return type(self)(**{k: clone(v, safe=False) for k, v in params.items()}, client=client)
 
     def _check_data(self, X: np.ndarray, Y: np.ndarray) -> None:
         if X.ndim != 2 or X.shape[0] != Y.shape[0]:
@@ -128,7 +142,8 @@ class WSC(BaseEstimator):
         codes = np.where(fixed >= 0, fixed, codes)
         self.timings_: dict[str, float] = {}
         self._lock = threading.Lock()
-        with cleaner_threads(self.n_jobs) as jobs:
+        cluster = contextlib.nullcontext() if self.client is None else on_cluster(self.client)
+        with cleaner_threads(self.n_jobs) as jobs, cluster:
             context = self._context(X, jobs)
             if self.mode == "evidence":
                 self._fit_evidence(context, codes)
@@ -161,7 +176,8 @@ class WSC(BaseEstimator):
                      CANDIDATES_PER_LIST * self.cluster_neighbors if large(n) else 0)
         return self._timed("graph", lambda: build_context(
             X, n_folds=self.n_folds, graph_k=self.n_graph_neighbors_, list_k=list_k,
-            random_state=self.random_state, n_jobs=jobs, progress=self._say))
+            random_state=self.random_state, n_jobs=jobs, progress=self._say,
+            client=self.client))
 
     def _grouping(self) -> str:
         if self.groups != "auto":

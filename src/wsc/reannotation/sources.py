@@ -165,14 +165,24 @@ class NoiseAwareClassifier:
         n_folds = int(folds.max()) + 1
         context.progress(f"noise-aware classifier ({n_folds} folds, {context.n_jobs} at a time)")
 
-        def fit(f: int) -> tuple[int, np.ndarray, list[int], NoiseAwareLogistic | None]:
+        def fold_data(f: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
             train = self._train_rows(context, folds, f)
             sub = codes[np.ix_(train, multi)]
             fitted = [c for c in range(len(multi)) if np.unique(sub[sub[:, c] >= 0, c]).size >= 2]
+            return train, sub, fitted
+
+        def fit(f: int) -> tuple[int, np.ndarray, list[int], NoiseAwareLogistic | None]:
+            train, sub, fitted = fold_data(f)
             model = NoiseAwareLogistic(C=self.C).fit(X[train], sub[:, fitted]) if fitted else None
             return f, train, fitted, model
 
-        fits = map_threads(fit, range(n_folds), context.n_jobs, context.reporter("classifier fold"))
+        if context.client is None:
+            fits = map_threads(fit, range(n_folds), context.n_jobs,
+                               context.reporter("classifier fold"))
+        else:   # one task per fold on the cluster
+            from wsc.reannotation.dask import fit_folds
+            fits = fit_folds(context.client, fold_data, X, self.C, n_folds,
+                             context.reporter("classifier fold"))
         for f, train, fitted, model in fits:
             test = folds == f
             for c, j in enumerate(multi):

@@ -1,0 +1,150 @@
+"""The feature neighbour search on a Dask cluster: shards of rows, one index each, exact merge.
+
+The rows are cut into shards (one per worker by default), each shard's faiss index is built
+once on a worker, every query block is searched against every shard, and each row's k + 1
+candidates from all shards are merged by (distance, row id), which is the order a single
+index returns. Against `wsc.graph.knn.kneighbors` on one machine:
+- exact search (up to EXACT_MAX_N rows): identical, bit for bit. Shards start at multiples
+  of faiss's database block (1024 rows) and every shard is searched with all the query rows,
+  in the blocks `knn._search` uses and on the same number of threads, so the BLAS products
+  that give the distances are the same (the query block is every row: at most EXACT_MAX_N);
+- IVF (above EXACT_MAX_N rows, more than HNSW_MAX_DIM dimensions): one coarse quantizer,
+  trained exactly as the local index's, shared by every shard, so a pair's distance does not
+  depend on the shard it is found in. The cells a row is filed in and a query visits come
+  from BLAS products over blocks that differ from the local ones, so a row or query within
+  rounding of a cell boundary can differ: measured, 1 row's list of 50,000
+  (benchmarks/bench_dask_knn.py); query blocks are the shards;
+- HNSW (above EXACT_MAX_N rows, few dimensions): one graph per shard, merged; an
+  approximation of its own (docs/dask.md measures its recall and overlap).
+Indexes travel as faiss's own serialised bytes (no pickle of a faiss object); every piece is
+a Dask task with its inputs, so a lost worker's pieces are recomputed by Dask.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+
+from wsc.graph import knn
+
+# faiss's flat search computes distances in blocks of this many database rows; shards that
+# start on a multiple of it give the same products as one index over all rows.
+FAISS_DATABASE_BLOCK = 1024
+
+
+def partition_bounds(n: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
+    """About `parts` contiguous row ranges covering 0..n, each start a multiple of align."""
+    size = -(-n // max(1, parts))
+    size = max(align, -(-size // align) * align)
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def query_block_rows(k: int) -> int:
+    """Rows per faiss search call, the rule of `knn._search` (bounds the result memory)."""
+    return max(1024, knn.BLOCK_BYTES // (12 * (k + 1)))
+
+
+def _key(what: str) -> str:
+    return f"wsc-{what}-{uuid.uuid4().hex}"
+
+
+def _rows(X: np.ndarray) -> np.ndarray:
+    """A shard of rows, held by a worker (the task's input is its recipe)."""
+    return X
+
+
+def _build_shard(rows: np.ndarray, start: int, method: str, centroids: np.ndarray | None
+                 ) -> np.ndarray:
+    """One shard's faiss index, serialised by faiss; row ids are global (start + position)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)   # one thread: the shard's HNSW graph is then deterministic
+    d = rows.shape[1]
+    if method == "ivf":
+        quantizer = faiss.IndexFlatL2(d)
+        quantizer.add(centroids)
+        index = faiss.IndexIVFFlat(quantizer, d, centroids.shape[0])
+        index.is_trained = True
+        index.add_with_ids(rows, np.arange(start, start + rows.shape[0], dtype=np.int64))
+        index.nprobe = knn.IVF_PROBES
+    else:
+        index = knn._index(rows, method)
+    return faiss.serialize_index(index)
+
+
+def _search_shard(index_bytes: np.ndarray, start: int, offset_ids: bool, queries: np.ndarray,
+                  k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k + 1 nearest rows of one shard for each query (squared distances, global ids;
+    inf and -1 where the shard holds fewer), faiss on `threads` OpenMP threads (this task
+    thread's setting)."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
+    index = faiss.deserialize_index(index_bytes)
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(2 * (k + 1), 64)
+    take = min(k + 1, index.ntotal)
+    m = queries.shape[0]
+    D = np.full((m, k + 1), np.inf, dtype=np.float32)
+    I = np.full((m, k + 1), -1, dtype=np.int64)
+    block = query_block_rows(k)
+    for a in range(0, m, block):
+        d, i = index.search(queries[a:a + block], take)
+        if offset_ids:
+            i = np.where(i < 0, -1, i + start)
+        D[a:a + block, :take] = np.where(i < 0, np.inf, d)
+        I[a:a + block, :take] = i
+    return D, I
+
+
+def _merge(first_row: int, k: int, *candidates: tuple[np.ndarray, np.ndarray]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Each query row's k nearest other rows from every shard's candidates, ordered by
+    (distance, id) like one index, the row itself removed (`knn._drop_self`)."""
+    D = np.hstack([c[0] for c in candidates])
+    I = np.hstack([c[1] for c in candidates])
+    key = np.where(I < 0, np.iinfo(np.int64).max, I)
+    order = np.lexsort((key, D), axis=1)[:, :k + 1]
+    I, D = np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)
+    rows = np.arange(first_row, first_row + I.shape[0])
+    return knn._drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
+
+
+def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
+                       method: str = "auto", n_shards: int | None = None, threads: int = 1
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """`knn.kneighbors` on a Dask cluster (same arguments and result; module docstring for
+    where the result is identical). n_shards: default one per worker. threads: faiss's
+    OpenMP threads in each exact search task: faiss's flat search rounds its distances
+    differently with its thread count (its BLAS follows OpenMP's count), so the local
+    search's count gives the local result; IVF and HNSW searches run on one."""
+    X, k, method = knn._checked(X, n_neighbors, metric, method)
+    n = X.shape[0]
+    shards = n_shards or max(1, len(client.nthreads()))
+    align = FAISS_DATABASE_BLOCK if method == "exact" else 1
+    bounds = partition_bounds(n, shards, align)
+    rows = [client.submit(_rows, X[a:b], key=_key("rows")) for a, b in bounds]
+    centroids = None
+    if method == "ivf":   # the local index's quantizer, trained on the same sample
+        trained = knn.ivf_trained(X)
+        centroids = trained.quantizer.reconstruct_n(0, trained.nlist)
+    indexes = [client.submit(_build_shard, r, a, method, centroids, key=_key("index"))
+               for r, (a, _) in zip(rows, bounds)]
+    if method == "exact":
+        queries = [(client.submit(_rows, X, key=_key("queries")), 0)]
+    else:
+        queries = [(r, a) for r, (a, _) in zip(rows, bounds)]
+    offset = method != "ivf"
+    blocks: list = []
+    for q, first in queries:
+        parts = [client.submit(_search_shard, idx, a, offset, q, k,
+                               threads if method == "exact" else 1, key=_key("search"))
+                 for idx, (a, _) in zip(indexes, bounds)]
+        blocks.append(client.submit(_merge, first, k, *parts, key=_key("merge")))
+    results = client.gather(blocks)
+    indices = np.vstack([r[0] for r in results])
+    sq = np.vstack([r[1] for r in results])
+    # the futures are released (and their pieces freed on the workers) when they go out of
+    # scope here
+    return indices, knn._to_metric(sq, metric)

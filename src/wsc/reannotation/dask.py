@@ -1,0 +1,90 @@
+"""The cleaner's parts on a Dask cluster: what `WSC(client=...)` runs there.
+
+- the feature neighbour search: shards of rows searched by every query block, merged exactly
+  (`wsc.graph.dask`);
+- the WSE graph term: the Laplacian as row blocks on the workers (`wsc.embedding.dask`);
+  every WSE solve (the full one, each held-out fold's, each column's in paper mode) runs
+  its iterations on the client, n_jobs solves at a time, each product L @ W as block tasks;
+- the noise-aware classifier: one task per fold, fitted on that fold's training rows.
+The rest (neighbour votes, candidate re-ranking, rank-order clustering, pooling) runs on the
+client: it is O(n k) on arrays the client already holds. Everything sent is a task with its
+inputs, so Dask recomputes what a lost worker held; the answer is the local one
+(docs/dask.md).
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+# Tasks carry their data (the recipe Dask recomputes a lost piece from): the iterate, a
+# Laplacian block or a fold's training rows may exceed distributed's 10 MB large-graph
+# warning, which is meant for graphs that could have referred to data instead.
+_LARGE_GRAPH = "distributed.admin.large-graph-warning-threshold"
+
+
+@contextlib.contextmanager
+def on_cluster(client: Any) -> Iterator[None]:
+    """Set up client's workers for the cleaner (one thread per task, `wsc.workers`) and keep
+    distributed's large-graph warning quiet for the cleaner's data-carrying tasks."""
+    import dask
+
+    from wsc.workers import install_thread_policy
+
+    install_thread_policy(client)
+    with dask.config.set({_LARGE_GRAPH: "64GB"}):
+        yield
+
+
+def n_workers(client: Any) -> int:
+    """Workers the scheduler knows now (at least 1)."""
+    return max(1, len(client.nthreads()))
+
+
+def search(client: Any, X: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """The context's feature neighbour search, one shard per worker."""
+    from wsc.graph.dask import sharded_kneighbors
+
+    return sharded_kneighbors(client, X, k, threads=threads)
+
+
+def distribute_laplacian(client: Any, L: sp.csr_matrix):
+    """L as one row block per worker, as an operator `solve_batch` takes."""
+    from wsc.embedding.dask import BlockLaplacian
+    from wsc.graph.dask import partition_bounds
+
+    return BlockLaplacian(client, L, partition_bounds(L.shape[0], n_workers(client)))
+
+
+def _fit_fold(X: np.ndarray, Y: np.ndarray, C: float):
+    from wsc.reannotation.noisy_logistic import NoiseAwareLogistic
+
+    return NoiseAwareLogistic(C=C).fit(X, Y)
+
+
+def fit_folds(client: Any, fold_data: Callable[[int], tuple[np.ndarray, np.ndarray, list[int]]],
+              X: np.ndarray, C: float, n_folds: int,
+              report: Callable[[int, int, float], None]) -> list[tuple]:
+    """The noise-aware classifier's folds as tasks: fold_data(f) -> (training rows, their
+    codes, the columns fitted); returns (f, train, fitted, model or None) per fold, as the
+    local fold loop does."""
+    import time
+
+    from distributed import as_completed
+
+    start = time.perf_counter()
+    jobs, futures = [], {}
+    for f in range(n_folds):
+        train, sub, fitted = fold_data(f)
+        jobs.append((f, train, fitted))
+        if fitted:
+            futures[f] = client.submit(_fit_fold, X[train], sub[:, fitted], C, pure=False)
+    models: dict[int, Any] = {}
+    for done, future in enumerate(as_completed(list(futures.values())), 1):
+        elapsed = time.perf_counter() - start
+        report(done, len(futures), elapsed / done * (len(futures) - done))
+    for f, future in futures.items():
+        models[f] = future.result()
+    return [(f, train, fitted, models.get(f)) for f, train, fitted in jobs]
