@@ -64,26 +64,28 @@ def features_in(fmt, tmp_path, X, ids):
     return path
 
 
+def label_file(path, columns: dict, ids, fmt: str):
+    """A label CSV of the given columns, with the ids unless the features are .npy."""
+    frame = pd.DataFrame(columns)
+    if fmt != "npy":
+        frame.insert(0, "id", ids)
+    frame.to_csv(path, index=False)
+    return path
+
+
 @pytest.mark.parametrize("fmt", ["npy", "csv", "parquet", "store"])
 def test_clean_train_evaluate(tmp_path, data, fmt, capsys):
     X, Y, noisy, ids = data
     features = features_in(fmt, tmp_path, X, ids)
-    labels = tmp_path / "labels.csv"
-    frame = pd.DataFrame({"AU12": noisy[:, 0], "AU04": noisy[:, 1]})
-    if fmt != "npy":
-        frame.insert(0, "id", ids)
-    frame.to_csv(labels, index=False)
+    labels = label_file(tmp_path / "labels.csv", {"AU12": noisy[:, 0], "AU04": noisy[:, 1]},
+                        ids, fmt)
     cleaned = tmp_path / "cleaned.csv"
     assert main(["clean", "--features", str(features), "--labels", str(labels),
                  "--out", str(cleaned), *FAST]) == 0, capsys.readouterr().err
     model = tmp_path / "au.model"
     assert main(["train", "--features", str(features), "--labels", str(cleaned),
                  "--out", str(model), "--quiet"]) == 0, capsys.readouterr().err
-    truth = tmp_path / "truth.csv"
-    t = pd.DataFrame({"AU12": Y[:, 0], "AU4": Y[:, 1]})
-    if fmt != "npy":
-        t.insert(0, "id", ids)
-    t.to_csv(truth, index=False)
+    truth = label_file(tmp_path / "truth.csv", {"AU12": Y[:, 0], "AU4": Y[:, 1]}, ids, fmt)
     metrics = tmp_path / "metrics.parquet"
     assert main(["evaluate", "--model", str(model), "--features", str(features),
                  "--labels", str(truth), "--out", str(metrics)]) == 0, capsys.readouterr().err

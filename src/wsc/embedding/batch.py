@@ -76,7 +76,8 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
     L: a sparse matrix, or any symmetric operator supporting `L @ W` (streamed blocks).
     """
     Ls = symmetric_part(L) if sp.issparse(L) else L
-    product = _float32_product(Ls) if sp.issparse(Ls) and Ls.dtype == np.float32 else Ls.__matmul__
+    float32 = sp.issparse(Ls) and Ls.dtype == np.float32
+    product = _float32_product(Ls) if float32 else Ls.__matmul__
     W, LW = W0, product(W0)
     W_prev, LW_prev = W, LW
     f = float(np.einsum("ij,ij->", W, LW))
@@ -96,7 +97,8 @@ def solve_batch(L, groups: GroupScatter, W0: np.ndarray, lam: float, *,
             LW_new = product(W_new)
             f_new = float(np.einsum("ij,ij->", W_new, LW_new))
             D = W_new - Y
-            model = fY + float(np.einsum("ij,ij->", grad, D)) + float(np.einsum("ij,ij->", D, D)) / (2 * step)
+            model = (fY + float(np.einsum("ij,ij->", grad, D))
+                     + float(np.einsum("ij,ij->", D, D)) / (2 * step))
             if f_new <= model + 1e-12:
                 break
             step *= 0.9

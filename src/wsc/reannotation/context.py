@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 from wsc.embedding.batch import random_init, solve_batch
 from wsc.embedding.groups import GroupScatter
