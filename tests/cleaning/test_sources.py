@@ -128,3 +128,39 @@ def test_thread_policy_keeps_faiss_on_all_cores():
 
     with cleaner_threads(2) as jobs:
         assert jobs == 2 and faiss.omp_get_max_threads() == 2   # not reset by the BLAS limit
+
+
+def test_locality_order_changes_no_result(monkeypatch):
+    """Large data works in the graph's locality order: the embeddings, the re-ranked lists
+    and the cleaner's output equal those computed in the rows' own order."""
+    import dataclasses
+
+    import wsc.reannotation.context as context_module
+    from wsc.reannotation import WSC
+
+    X, y = make_blobs(400, centers=4, n_features=5, random_state=3)
+    X = X.astype(np.float32)
+    Y = np.stack([y == c for c in range(4)], axis=1).astype(int)
+    monkeypatch.setattr(context_module, "LARGE_N", 100)
+    local = build_context(X, n_folds=5, graph_k=15, list_k=40, random_state=0, n_jobs=1,
+                          progress=lambda m: None)
+    assert local.order is not None and not np.array_equal(local.order, np.arange(400))
+    plain = dataclasses.replace(local, L=local.L[local.position][:, local.position],
+                                order=None)
+    codes = [y, np.where(np.arange(400) % 5 == 0, -1, y)]
+    for a, b in zip(local.embed_many(codes, 1.0, 4), plain.embed_many(codes, 1.0, 4)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    E = plain.embed(y, 1.0, 4)
+    rows = np.arange(0, 400, 3)
+    np.testing.assert_array_equal(local.nearest_in(E, rows, 10), plain.nearest_in(E, rows, 10))
+
+    ordered = [WSC(mode=mode, cluster_neighbors=20).fit(X, Y) for mode in ("paper", "evidence")]
+    monkeypatch.setattr(context_module, "locality_order", lambda A: np.arange(A.shape[0]))
+    own = [WSC(mode=mode, cluster_neighbors=20).fit(X, Y) for mode in ("paper", "evidence")]
+    for a, b in zip(ordered, own):
+        np.testing.assert_array_equal(a.label_codes_, b.label_codes_)
+        np.testing.assert_array_equal(a.kept_, b.kept_)
+        for j in range(4):   # the same partitions, numbered in another order
+            pairs = np.unique(np.stack([a.clusters_[:, j], b.clusters_[:, j]]), axis=1)
+            assert pairs.shape[1] == np.unique(a.clusters_[:, j]).size \
+                == np.unique(b.clusters_[:, j]).size

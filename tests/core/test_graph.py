@@ -95,3 +95,22 @@ def test_laplacian_properties(X):
     assert ev.min() > -1e-5 and ev.max() < 2 + 1e-5
     with pytest.raises(ValueError, match="laplacian must be one of"):
         laplacian(A, "nope")
+
+
+def test_locality_order_is_a_permutation_that_narrows_a_shuffled_band():
+    import scipy.sparse as sp
+
+    from wsc.graph.order import inverse, locality_order
+
+    n = 500
+    band = sp.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], shape=(n, n)).tocsr()
+    shuffle = np.random.default_rng(0).permutation(n)
+    A = band[shuffle][:, shuffle]
+    order = locality_order(A)
+    assert np.array_equal(np.sort(order), np.arange(n))
+    assert np.array_equal(inverse(order)[order], np.arange(n))
+    B = A[order][:, order].tocoo()
+    shuffled = A.tocoo()
+    assert np.abs(B.row - B.col).max() <= 2 < np.abs(shuffled.row - shuffled.col).max()
+    with pytest.raises(ValueError, match="square"):
+        locality_order(sp.csr_matrix((3, 4)))

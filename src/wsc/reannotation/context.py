@@ -7,7 +7,7 @@ graph is built once and passed around).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -17,6 +17,8 @@ from wsc.embedding.groups import GroupScatter
 from wsc.graph.affinity import knn_affinity
 from wsc.graph.knn import EXACT_MAX_N, kneighbors
 from wsc.graph.laplacian import laplacian, symmetric_part
+from wsc.graph.order import inverse, locality_order
+from wsc.reannotation.candidates import nearest_candidates
 from wsc.threads import map_threads
 
 Progress = Callable[[str], None]
@@ -29,8 +31,9 @@ def fold_ids(n: int, n_folds: int, random_state: int | list[int]) -> np.ndarray:
 
 
 # Above this many rows (where exact search stops, `wsc.graph.knn.EXACT_MAX_N`) the cleaner
-# takes its large-data choices: a WSE graph of k = LARGE_GRAPH_K, and neighbour lists in
-# each embedding from the shared feature neighbours instead of a search (docs/scale.md).
+# takes its large-data choices: a WSE graph of k = LARGE_GRAPH_K, neighbour lists in each
+# embedding from the shared feature neighbours instead of a search, and the graph's work in
+# a locality order of the rows (docs/scale.md).
 LARGE_N = EXACT_MAX_N
 LARGE_GRAPH_K = 30
 
@@ -61,7 +64,11 @@ def compact_codes(codes: np.ndarray) -> np.ndarray:
 class CleaningContext:
     """Shared inputs of one fit. neighbors: (n, k_max) feature neighbours, nearest first;
     L: the symmetric part of the WSE graph's Laplacian (built from the first graph-k columns),
-    as row blocks on the workers when client (a `distributed.Client`) is given."""
+    as row blocks on the workers when client (a `distributed.Client`) is given.
+
+    order (large data): L's rows and columns are in this order (order[p] = the row at
+    position p, `wsc.graph.order`), and so are the embeddings while they are solved and
+    clustered; everything the context hands out is in the rows' own order."""
 
     X: np.ndarray
     folds: np.ndarray
@@ -71,6 +78,25 @@ class CleaningContext:
     n_jobs: int
     progress: Progress
     client: Any = None
+    order: np.ndarray | None = None
+    position: np.ndarray | None = field(init=False, default=None)
+    local_neighbors: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.order is None:
+            self.local_neighbors = self.neighbors
+        else:
+            self.position = inverse(self.order)
+            # int32: the renumbered copy costs half the original's memory
+            self.local_neighbors = self.position.astype(np.int32)[self.neighbors[self.order]]
+
+    def to_local(self, a: np.ndarray) -> np.ndarray:
+        """Rows of a (in the rows' own order) in the locality order."""
+        return a if self.order is None else a[self.order]
+
+    def from_local(self, a: np.ndarray) -> np.ndarray:
+        """Rows of a (in the locality order) back in the rows' own order."""
+        return a if self.position is None else a[self.position]
 
     @property
     def n(self) -> int:
@@ -103,21 +129,35 @@ class CleaningContext:
                    what: str = "embedding") -> list[np.ndarray]:
         """Several WSE embeddings of the shared graph (one per group coding), on n_jobs
         threads: the solver's time is in sparse products, which release the GIL."""
-        W0 = random_init(self.n, n_components, self.random_state)
+        W0 = self.to_local(random_init(self.n, n_components, self.random_state))
 
         def solve(codes: np.ndarray) -> np.ndarray:
-            W, _, _ = solve_batch(self.L, GroupScatter(compact_codes(codes)), W0, lam)
-            return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+            W, _, _ = solve_batch(self.L, GroupScatter(compact_codes(self.to_local(codes))),
+                                  W0, lam)
+            return self.from_local(W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True),
+                                                  1e-12))
 
         return map_threads(solve, group_codes, self.n_jobs, self.reporter(what))
+
+    def nearest_in(self, E: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+        """For each of rows, the k of its feature neighbours nearest in the embedding E
+        (`nearest_candidates`), worked out in the locality order."""
+        if self.order is None:
+            return nearest_candidates(E, rows, self.neighbors, k)
+        local = self.position[rows]
+        ascending = np.argsort(local, kind="stable")
+        out = np.empty((rows.size, k), dtype=np.int64)
+        out[ascending] = self.order[nearest_candidates(self.to_local(E), local[ascending],
+                                                       self.local_neighbors, k)]
+        return out
 
 
 def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
                   random_state: int, n_jobs: int, progress: Progress,
                   client: Any = None) -> CleaningContext:
     """Folds, one feature neighbour search at max(graph_k, list_k) and the WSE Laplacian
-    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults). With a
-    Dask client the search is sharded over its workers and L held there in row blocks
+    (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults), on
+    large data with its rows and columns in the graph's locality order. With a Dask client the search is sharded over its workers and L held there in row blocks
     (`wsc.reannotation.dask`; the same result)."""
     n = X.shape[0]
     k_max = min(max(graph_k, list_k), n - 1)
@@ -130,10 +170,14 @@ def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
         indices, distances = search(client, X, k_max, threads=n_jobs)
     progress(f"kNN graph and Laplacian (k = {graph_k})")
     A = knn_affinity(neighbors=(indices[:, :graph_k], distances[:, :graph_k]))
+    order = None
+    if large(n):
+        order = locality_order(A)
+        A = A[order][:, order]
     L = symmetric_part(laplacian(A, "symmetric"))
     if client is not None:
         from wsc.reannotation.dask import distribute_laplacian
         L = distribute_laplacian(client, L)
     return CleaningContext(X=X, folds=fold_ids(n, n_folds, random_state), neighbors=indices,
                            L=L, random_state=random_state, n_jobs=n_jobs, progress=progress,
-                           client=client)
+                           client=client, order=order)

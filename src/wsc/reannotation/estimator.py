@@ -10,6 +10,7 @@ import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any, Callable, Sequence
 
@@ -186,10 +187,15 @@ class WSC(BaseEstimator):
 
     def _cluster(self, context: CleaningContext, E: np.ndarray) -> Clusters:
         """Rank-order clusters of one embedding: its lists searched (exactly) on small data,
-        the shared feature neighbours re-ranked in it on large data."""
-        return self._timed("rank-order", rank_order_clusters, E,
-                           min(self.cluster_neighbors, context.n - 1), self.threshold,
-                           self.random_state, context.neighbors if large(context.n) else None)
+        the shared feature neighbours re-ranked in it on large data, in the context's
+        locality order (the same partition, fewer cache misses)."""
+        k = min(self.cluster_neighbors, context.n - 1)
+        if not large(context.n):
+            return self._timed("rank-order", rank_order_clusters, E, k, self.threshold,
+                               self.random_state)
+        part = self._timed("rank-order", rank_order_clusters, context.to_local(E), k,
+                           self.threshold, self.random_state, context.local_neighbors)
+        return replace(part, labels=context.from_local(part.labels))
 
     def _rank(self, n: int) -> int:
         """Embedding dimensions: n_components, fewer than the rows."""

@@ -15,7 +15,6 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from wsc.reannotation.candidates import nearest_candidates
 from wsc.reannotation.context import CleaningContext, fold_ids
 from wsc.reannotation.votes import neighbour_proba
 from wsc.threads import map_threads
@@ -88,7 +87,7 @@ class EmbeddingVote:
         out = np.empty((context.n, self.n_neighbors), dtype=np.int64)
         for f, E in enumerate(embeddings):
             test = np.flatnonzero(folds == f)
-            out[test] = nearest_candidates(E, test, context.neighbors, self.n_neighbors)
+            out[test] = context.nearest_in(E, test, self.n_neighbors)
         return out
 
     def evidence(self, context: CleaningContext, codes: np.ndarray,
