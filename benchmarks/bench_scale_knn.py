@@ -6,7 +6,7 @@ Per setting: build + search seconds (faiss on all cores) and recall@k against ex
 on 2,000 sampled rows.
 
     .venv/bin/python benchmarks/bench_scale_knn.py [--n 100000] [--csv scale_knn.csv]
-        [--only TEXT]   (e.g. --only "features 128-d ivf nprobe=16")
+        [--only TEXT]   (e.g. --only "features 128-d ivf nprobe=16")  [--k K]
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def time_search(X: np.ndarray, k: int, method: str, **index_options) -> tuple[fl
     start = time.perf_counter()
     Xp, k, method = knn._checked(X, k, "euclidean", method)
     index = knn._index(Xp, method, **index_options)
-    indices, _ = knn._search(index, Xp, np.arange(Xp.shape[0]), k)
+    indices, _ = knn.search_all(index, Xp, k)
     return time.perf_counter() - start, indices
 
 
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--csv", default="scale_knn.csv")
     parser.add_argument("--only", default="",
                         help="run the settings whose workload or label contains this text")
+    parser.add_argument("--k", type=int, default=0, help="run this k only")
     args = parser.parse_args()
     from wsc.datasets import make_au_data
     from wsc.reannotation.context import build_context
@@ -77,6 +78,8 @@ def main() -> None:
         out = []
         for workload, X, ks, methods in settings:
             for k in ks:
+                if args.k and k != args.k:
+                    continue
                 for label, method, options in methods:
                     if args.only and args.only not in f"{workload} {label}":
                         continue

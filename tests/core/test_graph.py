@@ -114,3 +114,16 @@ def test_locality_order_is_a_permutation_that_narrows_a_shuffled_band():
     assert np.abs(B.row - B.col).max() <= 2 < np.abs(shuffled.row - shuffled.col).max()
     with pytest.raises(ValueError, match="square"):
         locality_order(sp.csr_matrix((3, 4)))
+
+
+def test_ivf_search_in_cell_order_gives_the_rows_own_results():
+    from wsc.graph import knn
+
+    X = knn._prepare(np.random.default_rng(3).normal(size=(3000, 40)), "euclidean")
+    index = knn._index(X, "ivf")
+    order = knn._query_order(index, X.shape[0])
+    assert not np.array_equal(order, np.arange(3000))
+    assert np.array_equal(np.sort(order), np.arange(3000))
+    plain = knn._search(index, X, np.arange(3000), 15)
+    for a, b in zip(knn.search_all(index, X, 15), plain):
+        np.testing.assert_array_equal(a, b)

@@ -138,6 +138,30 @@ def _search(index, X: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray,
     return indices, sqdist
 
 
+def _query_order(index, n: int) -> np.ndarray:
+    """The rows in the order of their IVF cells (the index's lists), else 0..n-1: queries in
+    the same cell probe nearly the same cells, which then stay in cache (the same results;
+    docs/scale.md)."""
+    if not hasattr(index, "invlists"):
+        return np.arange(n)
+    import faiss
+
+    lists = index.invlists
+    cells = [faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
+             for c in range(index.nlist) if lists.list_size(c)]
+    return np.concatenate(cells).astype(np.int64)
+
+
+def search_all(index, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """`_search` of every row of X (all of them in the index), queried in `_query_order`."""
+    rows = _query_order(index, X.shape[0])
+    found, sqdist = _search(index, X, rows, k)
+    indices = np.empty_like(found)
+    distances = np.empty_like(sqdist)
+    indices[rows], distances[rows] = found, sqdist
+    return indices, distances
+
+
 def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
              ) -> tuple[np.ndarray, int, str]:
     """Prepared X, k and the concrete method, after the checks every search shares."""
@@ -165,5 +189,5 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     a uniform estimator interface and does not change the result.
     """
     X, k, method = _checked(X, n_neighbors, metric, method)
-    indices, sq = _search(_index(X, method), X, np.arange(X.shape[0]), k)
+    indices, sq = search_all(_index(X, method), X, k)
     return indices, _to_metric(sq, metric)

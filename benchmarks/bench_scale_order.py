@@ -1,0 +1,87 @@
+"""Row order at scale: the graph's work in the rows' own order and in the locality order.
+
+On synthetic AU data (`make_au_data`, 128-d) one cleaning context is built (the large-data
+choices: IVF search at k = 100, WSE graph k = 30, rows renumbered by reverse Cuthill-McKee);
+then, in each order, one after the other in this process: one column's WSE solve (lam 1,
+10-d), its rank-order clustering from the re-ranked feature neighbours (k = 50), and one
+held-out fold's re-ranked lists (k = 10). Prints seconds per step and checks that both
+orders give the same partition and lists.
+
+    .venv/bin/python benchmarks/bench_scale_order.py [--n 1000000] [--csv scale_order.csv]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def steps(context, codes: np.ndarray, local: bool) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Seconds of the three steps; the partition's labels and the fold's lists."""
+    from wsc.reannotation.clusters import rank_order_clusters
+
+    seconds = {}
+    start = time.perf_counter()
+    E = context.embed(codes, 1.0, 10)
+    seconds["column embedding"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if local:
+        part = rank_order_clusters(context.to_local(E), 50, "auto", 0, context.local_neighbors)
+        labels = context.from_local(part.labels)
+    else:
+        labels = rank_order_clusters(E, 50, "auto", 0, context.neighbors).labels
+    seconds["rank-order clustering"] = time.perf_counter() - start
+    start = time.perf_counter()
+    fold = np.flatnonzero(context.folds == 0)
+    lists = context.nearest_in(E, fold, 10)
+    seconds["one fold's re-ranked lists"] = time.perf_counter() - start
+    return seconds, labels, lists
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
+    return pairs == np.unique(a).size == np.unique(b).size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--csv", default="scale_order.csv")
+    args = parser.parse_args()
+    from wsc.datasets import make_au_data
+    from wsc.reannotation.context import build_context
+    from wsc.threads import cleaner_threads
+
+    data = make_au_data(args.n, n_features=128, random_state=0)
+    codes = data.Y_noisy[:, 0].astype(np.int64)
+    with cleaner_threads():
+        local = build_context(data.X, n_folds=5, graph_k=30, list_k=100, random_state=0,
+                              n_jobs=1, progress=print)
+        if local.order is None:
+            raise SystemExit(f"{args.n} rows take no locality order (large data only)")
+        own = dataclasses.replace(local, L=local.L[local.position][:, local.position],
+                                  order=None)
+        t_own, labels_own, lists_own = steps(own, codes, local=False)
+        t_local, labels_local, lists_local = steps(local, codes, local=True)
+    same = same_partition(labels_own, labels_local) and np.array_equal(lists_own, lists_local)
+    table = pd.DataFrame([dict(n=args.n, step=s, own_order_s=round(t_own[s], 1),
+                               locality_order_s=round(t_local[s], 1),
+                               speedup=round(t_own[s] / t_local[s], 2), same_result=same)
+                          for s in t_own])
+    RESULTS.mkdir(exist_ok=True)
+    table.to_csv(RESULTS / args.csv, index=False)
+    print("| step | own order s | locality order s | speed-up | same result |")
+    print("|---|---|---|---|---|")
+    for r in table.itertuples():
+        print(f"| {r.step} | {r.own_order_s} | {r.locality_order_s} | {r.speedup} | "
+              f"{r.same_result} |")
+
+
+if __name__ == "__main__":
+    main()
