@@ -4,8 +4,11 @@ On synthetic AU data (`make_au_data`, 128-d) one cleaning context is built (the 
 choices: IVF search at k = 100, WSE graph k = 30, rows renumbered by reverse Cuthill-McKee);
 then, in each order, one after the other in this process: one column's WSE solve (lam 1,
 10-d), its rank-order clustering from the re-ranked feature neighbours (k = 50), and one
-held-out fold's re-ranked lists (k = 10). Prints seconds per step and checks that both
-orders give the same partition and lists.
+held-out fold's re-ranked lists (k = 10). Prints seconds per step and how far the results
+of the two orders are apart: the sparse products sum each row's terms in another order, so
+the embeddings differ by float rounding (the largest difference is printed), and the
+partitions (adjusted Rand index) and lists (share of rows with the same list) by what that
+rounding moves.
 
     .venv/bin/python benchmarks/bench_scale_order.py [--n 1000000] [--csv scale_order.csv]
 """
@@ -22,8 +25,9 @@ import pandas as pd
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def steps(context, codes: np.ndarray, local: bool) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Seconds of the three steps; the partition's labels and the fold's lists."""
+def steps(context, codes: np.ndarray, local: bool
+          ) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds of the three steps; the embedding, the partition's labels, the fold's lists."""
     from wsc.reannotation.clusters import rank_order_clusters
 
     seconds = {}
@@ -41,12 +45,7 @@ def steps(context, codes: np.ndarray, local: bool) -> tuple[dict, np.ndarray, np
     fold = np.flatnonzero(context.folds == 0)
     lists = context.nearest_in(E, fold, 10)
     seconds["one fold's re-ranked lists"] = time.perf_counter() - start
-    return seconds, labels, lists
-
-
-def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
-    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
-    return pairs == np.unique(a).size == np.unique(b).size
+    return seconds, E, labels, lists
 
 
 def main() -> None:
@@ -67,20 +66,26 @@ def main() -> None:
             raise SystemExit(f"{args.n} rows take no locality order (large data only)")
         own = dataclasses.replace(local, L=local.L[local.position][:, local.position],
                                   order=None)
-        t_own, labels_own, lists_own = steps(own, codes, local=False)
-        t_local, labels_local, lists_local = steps(local, codes, local=True)
-    same = same_partition(labels_own, labels_local) and np.array_equal(lists_own, lists_local)
+        t_own, E_own, labels_own, lists_own = steps(own, codes, local=False)
+        t_local, E_local, labels_local, lists_local = steps(local, codes, local=True)
+    from sklearn.metrics import adjusted_rand_score
+
+    apart = {"column embedding": f"largest difference {np.abs(E_own - E_local).max():.1e}",
+             "rank-order clustering":
+                 f"ARI {adjusted_rand_score(labels_own, labels_local):.4f}",
+             "one fold's re-ranked lists":
+                 f"same list {np.mean(np.all(lists_own == lists_local, axis=1)):.4f}"}
     table = pd.DataFrame([dict(n=args.n, step=s, own_order_s=round(t_own[s], 1),
                                locality_order_s=round(t_local[s], 1),
-                               speedup=round(t_own[s] / t_local[s], 2), same_result=same)
+                               speedup=round(t_own[s] / t_local[s], 2), results=apart[s])
                           for s in t_own])
     RESULTS.mkdir(exist_ok=True)
     table.to_csv(RESULTS / args.csv, index=False)
-    print("| step | own order s | locality order s | speed-up | same result |")
+    print("| step | own order s | locality order s | speed-up | results of the two orders |")
     print("|---|---|---|---|---|")
     for r in table.itertuples():
         print(f"| {r.step} | {r.own_order_s} | {r.locality_order_s} | {r.speedup} | "
-              f"{r.same_result} |")
+              f"{r.results} |")
 
 
 if __name__ == "__main__":

@@ -88,9 +88,8 @@ def _two_level_centroids(sample: np.ndarray, n_list: int, n_iter: int) -> np.nda
 def ivf_trained(X: np.ndarray, train_iter: int = IVF_TRAIN_ITER):
     """An empty IVF index of about 4 sqrt(n) cells (also the shared quantizer of the sharded
     search, `wsc.graph.dask`), its cells from a two-level k-means of a fixed-seed sample of
-    64 rows per cell, train_iter steps per level. Flat k-means of every cell against the
-    whole sample took 20 s of the 1M-row search's 130 s; two levels take 1 s for the same
-    recall (docs/scale.md)."""
+    64 rows per cell, train_iter steps per level: a small share of the time of a flat
+    k-means of every cell against the whole sample, for the same recall (docs/scale.md)."""
     import faiss
 
     n, d = X.shape

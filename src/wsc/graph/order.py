@@ -3,8 +3,9 @@
 At a million rows the WSE products (L @ W) and the rank-order lists read the rows of each
 row's neighbours; in the rows' own order those reads land anywhere in arrays larger than
 the cache. Renumbered by reverse Cuthill-McKee (a bandwidth-reducing order of the graph),
-neighbours sit close together and the same work runs about 1.7x faster at 1M rows
-(docs/scale.md, "Row order").
+neighbours sit close together and the same work runs 1.4-1.8x faster at 1M rows
+(docs/scale.md, "Row order and the IVF search"). The products then sum each row's terms in
+another order, so a solve differs from the unordered one by float rounding.
 """
 from __future__ import annotations
 

@@ -188,7 +188,7 @@ class WSC(BaseEstimator):
     def _cluster(self, context: CleaningContext, E: np.ndarray) -> Clusters:
         """Rank-order clusters of one embedding: its lists searched (exactly) on small data,
         the shared feature neighbours re-ranked in it on large data, in the context's
-        locality order (the same partition, fewer cache misses)."""
+        locality order (the same partition of the same embedding, fewer cache misses)."""
         k = min(self.cluster_neighbors, context.n - 1)
         if not large(context.n):
             return self._timed("rank-order", rank_order_clusters, E, k, self.threshold,
