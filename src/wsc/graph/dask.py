@@ -13,7 +13,8 @@ index returns. Against `wsc.graph.knn.kneighbors` on one machine:
   depend on the shard it is found in. The cells a row is filed in and a query visits come
   from BLAS products over blocks that differ from the local ones, so a row or query within
   rounding of a cell boundary can differ: measured, 1 row's list of 50,000
-  (benchmarks/bench_dask_knn.py); query blocks are the shards;
+  (benchmarks/bench_dask_knn.py); query blocks are the shards, each searched in the order
+  of its rows' cells like the local search;
 - HNSW (above EXACT_MAX_N rows, few dimensions): one graph per shard, merged; an
   approximation of its own (docs/dask.md measures its recall and overlap).
 Indexes travel as faiss's own serialised bytes (no pickle of a faiss object); every piece is
@@ -73,11 +74,22 @@ def _build_shard(rows: np.ndarray, start: int, method: str, centroids: np.ndarra
     return faiss.serialize_index(index)
 
 
+def _cell_order(index_bytes: np.ndarray, start: int) -> np.ndarray:
+    """An IVF shard's rows (positions within the shard) in the order of their cells: the
+    shards share one quantizer, so a row's cell is the same in every shard's index."""
+    import faiss
+
+    index = faiss.deserialize_index(index_bytes)
+    return knn._query_order(index, index.ntotal) - start
+
+
 def _search_shard(index_bytes: np.ndarray, start: int, offset_ids: bool, queries: np.ndarray,
-                  k: int, threads: int) -> tuple[np.ndarray, np.ndarray]:
+                  k: int, threads: int, order: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The k + 1 nearest rows of one shard for each query (squared distances, global ids;
     inf and -1 where the shard holds fewer), faiss on `threads` OpenMP threads (this task
-    thread's setting)."""
+    thread's setting). order: the queries' order of search (their IVF cells, as the local
+    search: cells stay in cache), the results in the queries' own order either way."""
     import faiss
 
     faiss.omp_set_num_threads(threads)
@@ -86,15 +98,17 @@ def _search_shard(index_bytes: np.ndarray, start: int, offset_ids: bool, queries
         index.hnsw.efSearch = max(2 * (k + 1), 64)
     take = min(k + 1, index.ntotal)
     m = queries.shape[0]
+    order = np.arange(m) if order is None else order
     D = np.full((m, k + 1), np.inf, dtype=np.float32)
     I = np.full((m, k + 1), -1, dtype=np.int64)
     block = query_block_rows(k)
     for a in range(0, m, block):
-        d, i = index.search(queries[a:a + block], take)
+        rows = order[a:a + block]
+        d, i = index.search(queries[rows], take)
         if offset_ids:
             i = np.where(i < 0, -1, i + start)
-        D[a:a + block, :take] = np.where(i < 0, np.inf, d)
-        I[a:a + block, :take] = i
+        D[rows, :take] = np.where(i < 0, np.inf, d)
+        I[rows, :take] = i
     return D, I
 
 
@@ -132,14 +146,16 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
     indexes = [client.submit(_build_shard, r, a, method, centroids, key=_key("index"))
                for r, (a, _) in zip(rows, bounds)]
     if method == "exact":
-        queries = [(client.submit(_rows, X, key=_key("queries")), 0)]
+        queries = [(client.submit(_rows, X, key=_key("queries")), 0, None)]
     else:
-        queries = [(r, a) for r, (a, _) in zip(rows, bounds)]
+        orders = [client.submit(_cell_order, idx, a, key=_key("order")) if method == "ivf"
+                  else None for idx, (a, _) in zip(indexes, bounds)]
+        queries = [(r, a, o) for r, (a, _), o in zip(rows, bounds, orders)]
     offset = method != "ivf"
     blocks: list = []
-    for q, first in queries:
+    for q, first, order in queries:
         parts = [client.submit(_search_shard, idx, a, offset, q, k,
-                               threads if method == "exact" else 1, key=_key("search"))
+                               threads if method == "exact" else 1, order, key=_key("search"))
                  for idx, (a, _) in zip(indexes, bounds)]
         blocks.append(client.submit(_merge, first, k, *parts, key=_key("merge")))
     results = client.gather(blocks)
