@@ -127,3 +127,16 @@ def test_ivf_search_in_cell_order_gives_the_rows_own_results():
     plain = knn._search(index, X, np.arange(3000), 15)
     for a, b in zip(knn.search_all(index, X, 15), plain):
         np.testing.assert_array_equal(a, b)
+
+
+def test_search_reports_progress_per_block(monkeypatch):
+    from wsc.graph import knn
+
+    X = np.random.default_rng(4).normal(size=(3000, 8))
+    plain = knn.kneighbors(X, 10)
+    monkeypatch.setattr(knn, "BLOCK_BYTES", 1)          # blocks of 1024 queries
+    reports = []
+    found = knn.kneighbors(X, 10, report=lambda d, t, left: reports.append((d, t, left)))
+    assert [(d, t) for d, t, _ in reports] == [(1, 3), (2, 3), (3, 3)]
+    assert reports[-1][2] == 0 and all(left >= 0 for _, _, left in reports)
+    np.testing.assert_array_equal(found[0], plain[0])

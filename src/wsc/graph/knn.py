@@ -1,7 +1,12 @@
 """Nearest-neighbour search behind one interface: exact blocked search or faiss HNSW."""
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 import numpy as np
+
+Report = Callable[[int, int, float], None]
 
 METRICS = ("euclidean", "cosine")
 # Above this many points `method="auto"` switches from exact to approximate search.
@@ -122,18 +127,24 @@ def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80,
     return index
 
 
-def _search(index, X: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Query the given rows of X against a faiss index in blocks that bound the result memory."""
+def _search(index, X: np.ndarray, rows: np.ndarray, k: int, report: Report | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Query the given rows of X against a faiss index in blocks that bound the result memory;
+    report(blocks done, blocks, seconds left) after each block."""
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = max(2 * (k + 1), 64)
     indices = np.empty((rows.size, k), dtype=np.int64)
     sqdist = np.empty((rows.size, k), dtype=np.float32)
     block = max(1024, BLOCK_BYTES // (12 * (k + 1)))
-    for start in range(0, rows.size, block):
+    n_blocks, began = -(-rows.size // block), time.perf_counter()
+    for done, start in enumerate(range(0, rows.size, block), 1):
         chunk = rows[start:start + block]
         d, i = index.search(X[chunk], k + 1)
         i, d = _drop_self(np.where(i < 0, chunk[:, None], i), d, chunk, k)
         indices[start:start + chunk.size], sqdist[start:start + chunk.size] = i, d
+        if report is not None:
+            elapsed = time.perf_counter() - began
+            report(done, n_blocks, elapsed / done * (n_blocks - done))
     return indices, sqdist
 
 
@@ -151,10 +162,11 @@ def _query_order(index, n: int) -> np.ndarray:
     return np.concatenate(cells).astype(np.int64)
 
 
-def search_all(index, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def search_all(index, X: np.ndarray, k: int, report: Report | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """`_search` of every row of X (all of them in the index), queried in `_query_order`."""
     rows = _query_order(index, X.shape[0])
-    found, sqdist = _search(index, X, rows, k)
+    found, sqdist = _search(index, X, rows, k, report)
     indices = np.empty_like(found)
     distances = np.empty_like(sqdist)
     indices[rows], distances[rows] = found, sqdist
@@ -178,15 +190,17 @@ def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
 
 
 def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
-               method: str = "auto", random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+               method: str = "auto", random_state: int = 0, report: Report | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """The n_neighbors nearest other points of every row, sorted by distance.
 
     Returns (indices int64 (n, k), distances float32 (n, k)); a point is never its own
     neighbour. method: 'exact' (blocked brute force), 'hnsw' or 'ivf' (faiss), or 'auto'
     (exact up to EXACT_MAX_N rows, then HNSW up to HNSW_MAX_DIM dimensions, else IVF).
     Every backend is deterministic (fixed internal seeds), so random_state only exists for
-    a uniform estimator interface and does not change the result.
+    a uniform estimator interface and does not change the result. report(blocks done,
+    blocks, seconds left): progress of the search, after each block of queries.
     """
     X, k, method = _checked(X, n_neighbors, metric, method)
-    indices, sq = search_all(_index(X, method), X, k)
+    indices, sq = search_all(_index(X, method), X, k, report)
     return indices, _to_metric(sq, metric)

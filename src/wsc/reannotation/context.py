@@ -60,6 +60,16 @@ def compact_codes(codes: np.ndarray) -> np.ndarray:
     return out
 
 
+def reporter(progress: Progress, what: str) -> Callable[[int, int, float], None]:
+    """report(done, total, seconds left) printing '<what> i/n done, about N s left' through
+    progress, where there are several items."""
+    def report(done: int, total: int, left: float) -> None:
+        if total > 1:
+            progress(f"{what} {done}/{total} done" +
+                     (f", about {left:.0f} s left" if done < total else ""))
+    return report
+
+
 @dataclass
 class CleaningContext:
     """Shared inputs of one fit. neighbors: (n, k_max) feature neighbours, nearest first;
@@ -108,11 +118,7 @@ class CleaningContext:
 
     def reporter(self, what: str):
         """A map_threads report that prints '<what> i/n done, about N s left' (several items)."""
-        def report(done: int, total: int, left: float) -> None:
-            if total > 1:
-                self.progress(f"{what} {done}/{total} done" +
-                              (f", about {left:.0f} s left" if done < total else ""))
-        return report
+        return reporter(self.progress, what)
 
     def feature_neighbors(self, k: int) -> np.ndarray:
         """The k nearest other rows of each row in the features (a slice of the one search)."""
@@ -164,7 +170,8 @@ def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
     progress(f"nearest neighbours in the features (k = {k_max}, {n} rows)"
              + (" on the Dask cluster" if client is not None else ""))
     if client is None:
-        indices, distances = kneighbors(X, k_max, random_state=random_state)
+        indices, distances = kneighbors(X, k_max, random_state=random_state,
+                                        report=reporter(progress, "feature search block"))
     else:
         from wsc.reannotation.dask import search
         indices, distances = search(client, X, k_max, threads=n_jobs)
