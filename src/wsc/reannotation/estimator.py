@@ -209,7 +209,10 @@ class WSC(BaseEstimator):
             self._say("embedding with combinations groups and rank-order clustering")
             E = self._timed("embedding", context.embed, combination_groups(codes[:, multi]),
                             self.lam, self._rank(context.n))
-            return [self._cluster(context, E)] * m
+            self._say("combinations embedding done; its rank-order clustering")
+            part = self._cluster(context, E)
+            self._say(f"rank-order clustering done: {part.n_clusters} clusters")
+            return [part] * m
         self._say(f"embedding each of the {m} columns ({context.n_jobs} at a time)")
         embeddings = self._timed("embedding", context.embed_many, list(codes.T), self.lam,
                                  self._rank(context.n), "column embedding")
