@@ -1,4 +1,4 @@
-"""Nearest-neighbour search behind one interface: exact blocked search or faiss HNSW."""
+"""Nearest-neighbour search behind one interface: exact blocked search, faiss HNSW or IVF."""
 from __future__ import annotations
 
 import time

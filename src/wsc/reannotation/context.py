@@ -163,7 +163,8 @@ def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
                   client: Any = None) -> CleaningContext:
     """Folds, one feature neighbour search at max(graph_k, list_k) and the WSE Laplacian
     (mutual kNN, local Gaussian weights, symmetric normalisation: the WSE defaults), on
-    large data with its rows and columns in the graph's locality order. With a Dask client the search is sharded over its workers and L held there in row blocks
+    large data with its rows and columns in the graph's locality order. With a Dask client
+    the search is sharded over its workers and L held there in row blocks
     (`wsc.reannotation.dask`; the same result)."""
     n = X.shape[0]
     k_max = min(max(graph_k, list_k), n - 1)
