@@ -25,25 +25,19 @@ import pandas as pd
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def steps(context, codes: np.ndarray, local: bool
-          ) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+def steps(context, codes: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
     """Seconds of the three steps; the embedding, the partition's labels, the fold's lists."""
-    from wsc.reannotation.clusters import rank_order_clusters
+    from wsc.reannotation.clusters import context_clusters
 
     seconds = {}
     start = time.perf_counter()
     E = context.embed(codes, 1.0, 10)
     seconds["column embedding"] = time.perf_counter() - start
     start = time.perf_counter()
-    if local:
-        part = rank_order_clusters(context.to_local(E), 50, "auto", 0, context.local_neighbors)
-        labels = context.from_local(part.labels)
-    else:
-        labels = rank_order_clusters(E, 50, "auto", 0, context.neighbors).labels
+    labels = context_clusters(context, E, 50, "auto", 0).labels
     seconds["rank-order clustering"] = time.perf_counter() - start
     start = time.perf_counter()
-    fold = np.flatnonzero(context.folds == 0)
-    lists = context.nearest_in(E, fold, 10)
+    lists = context.nearest_in(E, np.flatnonzero(context.folds == 0), 10)
     seconds["one fold's re-ranked lists"] = time.perf_counter() - start
     return seconds, E, labels, lists
 
@@ -66,8 +60,8 @@ def main() -> None:
             raise SystemExit(f"{args.n} rows take no locality order (large data only)")
         own = dataclasses.replace(local, L=local.L[local.position][:, local.position],
                                   order=None)
-        t_own, E_own, labels_own, lists_own = steps(own, codes, local=False)
-        t_local, E_local, labels_local, lists_local = steps(local, codes, local=True)
+        t_own, E_own, labels_own, lists_own = steps(own, codes)
+        t_local, E_local, labels_local, lists_local = steps(local, codes)
     from sklearn.metrics import adjusted_rand_score
 
     apart = {"column embedding": f"largest difference {np.abs(E_own - E_local).max():.1e}",

@@ -150,15 +150,13 @@ def exact_rank_order_clustering(X: np.ndarray, threshold: float, n_top: int = 20
     return labels.astype(np.int64)
 
 
+@numba.njit(cache=True, nogil=True)
 def _find(parent: np.ndarray, a: int) -> int:
     """Root of a, halving the path on the way."""
     while parent[a] != a:
         parent[a] = parent[parent[a]]
         a = parent[a]
     return a
-
-
-_find = numba.njit(cache=True, nogil=True)(_find)
 
 
 @numba.njit(cache=True, nogil=True)

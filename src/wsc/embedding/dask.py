@@ -8,21 +8,12 @@ on one machine; a worker holds its blocks and one iterate, not the graph.
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-
-def _key(what: str) -> str:
-    return f"wsc-{what}-{uuid.uuid4().hex}"
-
-
-def _held(piece: Any) -> Any:
-    """A piece of data held by a worker (the task's input is its recipe, so Dask can
-    recompute it on another worker if its holder is lost)."""
-    return piece
+from wsc.graph.dask import held, task_key
 
 
 def _block_product(block: sp.csr_matrix, W: np.ndarray) -> np.ndarray:
@@ -42,7 +33,7 @@ class BlockLaplacian:
         self.nnz = L.nnz
         self.bounds = bounds
         self._client = client
-        self._blocks = [client.submit(_held, L[a:b], key=_key("laplacian-block"))
+        self._blocks = [client.submit(held, L[a:b], key=task_key("laplacian-block"))
                         for a, b in bounds]
 
     def __matmul__(self, W: np.ndarray) -> np.ndarray:
@@ -52,9 +43,9 @@ class BlockLaplacian:
         if W.shape[0] != self.shape[1]:
             raise ValueError(f"L is {self.shape}, W has {W.shape[0]} rows")
         single = self.dtype == np.float32
-        iterate = self._client.submit(_held, W.astype(np.float32) if single else W,
-                                      key=_key("iterate"))
-        parts = [self._client.submit(_block_product, block, iterate, key=_key("product"))
+        iterate = self._client.submit(held, W.astype(np.float32) if single else W,
+                                      key=task_key("iterate"))
+        parts = [self._client.submit(_block_product, block, iterate, key=task_key("product"))
                  for block in self._blocks]
         out = np.vstack(self._client.gather(parts))
         return out.astype(np.float64) if single else out

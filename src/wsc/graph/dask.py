@@ -46,13 +46,15 @@ def query_block_rows(k: int) -> int:
     return max(1024, knn.BLOCK_BYTES // (12 * (k + 1)))
 
 
-def _key(what: str) -> str:
+def task_key(what: str) -> str:
+    """A unique Dask key naming what the task holds or does (readable in the dashboard)."""
     return f"wsc-{what}-{uuid.uuid4().hex}"
 
 
-def _rows(X: np.ndarray) -> np.ndarray:
-    """A shard of rows, held by a worker (the task's input is its recipe)."""
-    return X
+def held(piece: Any) -> Any:
+    """A piece of data held by a worker (the task's input is its recipe, so Dask can
+    recompute it on another worker if its holder is lost)."""
+    return piece
 
 
 def _build_shard(rows: np.ndarray, start: int, method: str, centroids: np.ndarray | None
@@ -138,26 +140,26 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
     shards = n_shards or max(1, len(client.nthreads()))
     align = FAISS_DATABASE_BLOCK if method == "exact" else 1
     bounds = partition_bounds(n, shards, align)
-    rows = [client.submit(_rows, X[a:b], key=_key("rows")) for a, b in bounds]
+    rows = [client.submit(held, X[a:b], key=task_key("rows")) for a, b in bounds]
     centroids = None
     if method == "ivf":   # the local index's quantizer, trained on the same sample
         trained = knn.ivf_trained(X)
         centroids = trained.quantizer.reconstruct_n(0, trained.nlist)
-    indexes = [client.submit(_build_shard, r, a, method, centroids, key=_key("index"))
+    indexes = [client.submit(_build_shard, r, a, method, centroids, key=task_key("index"))
                for r, (a, _) in zip(rows, bounds)]
     if method == "exact":
-        queries = [(client.submit(_rows, X, key=_key("queries")), 0, None)]
+        queries = [(client.submit(held, X, key=task_key("queries")), 0, None)]
     else:
-        orders = [client.submit(_cell_order, idx, a, key=_key("order")) if method == "ivf"
+        orders = [client.submit(_cell_order, idx, a, key=task_key("order")) if method == "ivf"
                   else None for idx, (a, _) in zip(indexes, bounds)]
         queries = [(r, a, o) for r, (a, _), o in zip(rows, bounds, orders)]
     offset = method != "ivf"
     blocks: list = []
     for q, first, order in queries:
         parts = [client.submit(_search_shard, idx, a, offset, q, k,
-                               threads if method == "exact" else 1, order, key=_key("search"))
+                               threads if method == "exact" else 1, order, key=task_key("search"))
                  for idx, (a, _) in zip(indexes, bounds)]
-        blocks.append(client.submit(_merge, first, k, *parts, key=_key("merge")))
+        blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
     results = client.gather(blocks)
     indices = np.vstack([r[0] for r in results])
     sq = np.vstack([r[1] for r in results])

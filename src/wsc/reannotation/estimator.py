@@ -10,7 +10,6 @@ import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any, Callable, Sequence
 
@@ -19,7 +18,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from wsc.reannotation.clusters import MAX_CLUSTER_SHARE, Clusters, rank_order_clusters
+from wsc.reannotation.clusters import (MAX_CLUSTER_SHARE, Clusters, context_clusters,
+                                       rank_order_clusters)
 from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, build_context,
                                       large)
 from wsc.reannotation.dask import on_cluster
@@ -193,9 +193,8 @@ class WSC(BaseEstimator):
         if not large(context.n):
             return self._timed("rank-order", rank_order_clusters, E, k, self.threshold,
                                self.random_state)
-        part = self._timed("rank-order", rank_order_clusters, context.to_local(E), k,
-                           self.threshold, self.random_state, context.local_neighbors)
-        return replace(part, labels=context.from_local(part.labels))
+        return self._timed("rank-order", context_clusters, context, E, k, self.threshold,
+                           self.random_state)
 
     def _rank(self, n: int) -> int:
         """Embedding dimensions: n_components, fewer than the rows."""
