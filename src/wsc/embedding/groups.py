@@ -57,16 +57,18 @@ def _scatter_value(W: np.ndarray, codes: np.ndarray, sizes: np.ndarray,
 
 @numba.njit(cache=True, nogil=True)
 def _scatter_prox(V: np.ndarray, codes: np.ndarray, sizes: np.ndarray, weights: np.ndarray,
-                  step: float) -> np.ndarray:
+                  step: float, out: np.ndarray) -> None:
+    """out = the prox of V (out may be V: the means are taken first)."""
     means = _group_means(V, codes, sizes)
-    W = V.copy()
     for i in range(V.shape[0]):
         g = codes[i]
         if g >= 0:
             beta = 2.0 * step * weights[g]
             for t in range(V.shape[1]):
-                W[i, t] = (V[i, t] + beta * means[g, t]) / (1.0 + beta)
-    return W
+                out[i, t] = (V[i, t] + beta * means[g, t]) / (1.0 + beta)
+        else:
+            for t in range(V.shape[1]):
+                out[i, t] = V[i, t]
 
 
 class GroupScatter:
@@ -101,13 +103,16 @@ class GroupScatter:
         return float(_scatter_value(np.ascontiguousarray(W, dtype=np.float64), self._row_codes,
                                     self.sizes, self.weights))
 
-    def prox(self, V: np.ndarray, step: float) -> np.ndarray:
+    def prox(self, V: np.ndarray, step: float, out: np.ndarray | None = None) -> np.ndarray:
         """argmin_W ||W - V||^2 / (2 step) + value(W): keep each group mean, shrink deviations.
 
         W_g = (V_g + beta_g 1 mean(V_g)) / (1 + beta_g), beta_g = 2 step m / (G n_g).
+        out: a C-contiguous float64 array of V's shape to write into (V itself allowed).
         """
-        return _scatter_prox(np.ascontiguousarray(V, dtype=np.float64), self._row_codes,
-                             self.sizes, self.weights, float(step))
+        V = np.ascontiguousarray(V, dtype=np.float64)
+        out = np.empty_like(V) if out is None else out
+        _scatter_prox(V, self._row_codes, self.sizes, self.weights, float(step), out)
+        return out
 
 
 class MultiGroupScatter:
@@ -146,9 +151,17 @@ class MultiGroupScatter:
             out[g.rows] += g.weights[g.codes][:, None] * dev
         return out
 
-    def prox(self, V: np.ndarray, step: float) -> np.ndarray:
-        """argmin_W ||W - V||^2 / (2 step) + value(W), i.e. (I + 2 step A) W = V, by PCG."""
-        V = np.asarray(V, dtype=np.float64)
+    def prox(self, V: np.ndarray, step: float, out: np.ndarray | None = None) -> np.ndarray:
+        """argmin_W ||W - V||^2 / (2 step) + value(W), i.e. (I + 2 step A) W = V, by PCG
+        (written into out when given)."""
+        W = self._solve(np.asarray(V, dtype=np.float64), step)
+        if out is None:
+            return W
+        out[...] = W
+        return out
+
+    def _solve(self, V: np.ndarray, step: float) -> np.ndarray:
+        """The PCG solve of (I + 2 step A) W = V."""
         if step == 0.0 or not self.columns:
             return V.copy()
         precond = 1.0 / (1.0 + 2.0 * step * self._diag)[:, None]
