@@ -104,6 +104,41 @@ def test_threshold_curve_equals_scoring_each_partition():
     assert counts[0] > counts[-1]                      # the curve really merges
 
 
+def test_knn_graph_is_the_symmetric_union_of_the_lists():
+    """The compiled builder equals the plain sparse construction (self entries and repeats
+    in the lists included), for int32 and int64 lists, and the threshold curve does not
+    depend on the lists' integer type."""
+    import scipy.sparse as sp
+
+    from wsc.clustering.rank_order import threshold_curve
+    from wsc.graph.knn import kneighbors
+
+    rng = np.random.default_rng(5)
+    n, k = 800, 9
+    lists = rng.integers(0, n, size=(n, k))
+    lists[::7, 0] = np.arange(0, n, 7)                 # a row listing itself
+    lists[:, 1] = lists[:, 2]                          # a repeated entry
+    rows = np.repeat(np.arange(n), k)
+    other = rows != lists.ravel()
+    A = sp.csr_matrix((np.ones(other.sum()), (rows[other], lists.ravel()[other])), (n, n))
+    A = (A + A.T).tocsr()
+    A.sort_indices()
+    for dtype in (np.int32, np.int64):
+        G = knn_graph(lists.astype(dtype))
+        np.testing.assert_array_equal(G.indptr, A.indptr)
+        np.testing.assert_array_equal(G.indices, A.indices)
+        assert np.all(G.data == 1.0)
+    X, _ = make_blobs(500, centers=4, n_features=3, random_state=1)
+    indices, _ = kneighbors(X, 10)
+    D = approximate_rank_order(indices)
+    t = np.unique(np.quantile(D[np.isfinite(D)], np.linspace(0, 1, 9)))
+    wide = threshold_curve(indices, D, t, knn_graph(indices))
+    narrow = threshold_curve(indices.astype(np.int32), approximate_rank_order(
+        indices.astype(np.int32)), t, knn_graph(indices.astype(np.int32)))
+    for a, b in zip(wide, narrow):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_giant_component_is_refused_by_halving_the_lists():
     # a uniform square has no gaps: at k = 50 the links at D = 0 alone join every point
     X = np.random.default_rng(0).random((600, 2)).astype(np.float32)

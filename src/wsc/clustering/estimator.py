@@ -113,7 +113,9 @@ class RankOrderClustering(ClusterMixin, BaseEstimator):
         if neighbors is None:
             indices, _ = kneighbors(X, k, metric=self.metric, random_state=self.random_state)
         else:
-            indices = np.ascontiguousarray(neighbors[:, :k], dtype=np.int64)
+            indices = np.ascontiguousarray(neighbors[:, :k])
+            if not np.issubdtype(indices.dtype, np.integer):
+                raise ValueError(f"neighbors must hold row indices, got {indices.dtype}")
         cap = self.max_cluster_share * X.shape[0]
         if self.method == "approximate":
             D = approximate_rank_order(indices)

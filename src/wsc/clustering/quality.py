@@ -11,20 +11,57 @@ well-separated groups, and it is O(nnz) to evaluate per threshold.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
 
-def knn_graph(indices: np.ndarray) -> sp.csr_matrix:
-    """Unweighted symmetric (union) graph of the top-k lists, no self loops."""
+@numba.njit(cache=True, nogil=True)
+def _union_lists(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR structure (indptr, sorted column indices) of the symmetric union of the lists:
+    b in a's row wherever b is in a's list or a in b's, each pair once, no self loops."""
     n, k = indices.shape
-    rows = np.repeat(np.arange(n), k)
-    cols = indices.ravel()
-    other = rows != cols
-    A = sp.csr_matrix((np.ones(int(other.sum())), (rows[other], cols[other])), shape=(n, n))
-    A = (A + A.T).tocsr()
-    A.data[:] = 1.0             # an edge listed both ways (or twice) counts once
-    return A
+    indptr = np.zeros(n + 1, np.int64)
+    for a in range(n):
+        for j in range(k):
+            b = indices[a, j]
+            if b != a:
+                indptr[a + 1] += 1
+                indptr[b + 1] += 1
+    for a in range(n):
+        indptr[a + 1] += indptr[a]
+    fill = indptr[:-1].copy()
+    cols = np.empty(indptr[n], indices.dtype)
+    for a in range(n):
+        for j in range(k):
+            b = indices[a, j]
+            if b != a:
+                cols[fill[a]] = b
+                fill[a] += 1
+                cols[fill[b]] = a
+                fill[b] += 1
+    written = 0               # each row sorted in place, deduplicated and compacted
+    start = 0
+    for a in range(n):
+        end = indptr[a + 1]
+        cols[start:end].sort()
+        for j in range(start, end):   # written <= j: nothing unread is overwritten
+            if j == start or cols[j] != cols[j - 1]:
+                cols[written] = cols[j]
+                written += 1
+        indptr[a + 1] = written
+        start = end
+    return indptr, cols[:written].copy()
+
+
+def knn_graph(indices: np.ndarray) -> sp.csr_matrix:
+    """Unweighted symmetric (union) graph of the top-k lists, no self loops: built in one
+    compiled pass (the COO -> CSR -> A + A.T route took 6.5 s per list set at 1M rows)."""
+    indptr, cols = _union_lists(np.ascontiguousarray(indices))
+    n = indices.shape[0]
+    index_type = np.int32 if max(n, cols.size) < np.iinfo(np.int32).max else np.int64
+    return sp.csr_matrix((np.ones(cols.size), cols.astype(index_type, copy=False),
+                          indptr.astype(index_type)), shape=(n, n))
 
 
 class Modularity:

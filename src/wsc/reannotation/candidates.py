@@ -11,7 +11,7 @@ def _nearest(E: np.ndarray, rows: np.ndarray, candidates: np.ndarray, k: int) ->
     (ties keep the candidates' order). No (rows, c, r) temporaries: the NumPy form spent
     its time writing them."""
     c, r = candidates.shape[1], E.shape[1]
-    out = np.empty((rows.size, k), dtype=np.int64)
+    out = np.empty((rows.size, k), dtype=candidates.dtype)
     d = np.empty(c)
     for i in range(rows.size):
         row = rows[i]
@@ -31,8 +31,9 @@ def _nearest(E: np.ndarray, rows: np.ndarray, candidates: np.ndarray, k: int) ->
 def nearest_candidates(E: np.ndarray, rows: np.ndarray, candidates: np.ndarray,
                        k: int) -> np.ndarray:
     """The k of each row's candidates (its feature neighbours, candidates[row]) nearest to
-    it in E, nearest first: O(n c r) instead of a search of E per embedding (a search of a
-    10-d embedding costs more than the 128-d feature search at scale, docs/scale.md)."""
+    it in E, nearest first, in the candidates' integer type: O(n c r) instead of a search
+    of E per embedding (a search of a 10-d embedding costs more than the 128-d feature
+    search at scale, docs/scale.md)."""
     if k > candidates.shape[1]:
         raise ValueError(f"{k} nearest asked of {candidates.shape[1]} candidates")
     return _nearest(np.ascontiguousarray(E, dtype=np.float64),
