@@ -11,10 +11,15 @@ from wsc.embedding.groups import GroupScatter
 from wsc.graph.laplacian import symmetric_part
 
 
+def _rotation(P: np.ndarray) -> np.ndarray:
+    """M with P M = the polar factor of P: (P^T P)^{-1/2}, from an r x r eigenproblem."""
+    vals, vecs = np.linalg.eigh(P.T @ P)
+    return (vecs / np.sqrt(np.maximum(vals, 1e-300))) @ vecs.T
+
+
 def _polar(W: np.ndarray) -> np.ndarray:
-    """W (W^T W)^{-1/2}: the closest orthonormal matrix to W, from an r x r eigenproblem."""
-    vals, vecs = np.linalg.eigh(W.T @ W)
-    return W @ ((vecs / np.sqrt(np.maximum(vals, 1e-300))) @ vecs.T)
+    """W (W^T W)^{-1/2}: the closest orthonormal matrix to W."""
+    return W @ _rotation(W)
 
 
 def orthonormalize(W: np.ndarray) -> np.ndarray:
@@ -53,15 +58,9 @@ class History:
                                                ("group", self.group))}
 
 
-def _rotation(P: np.ndarray) -> np.ndarray:
-    """M with P M = the polar factor of P: (P^T P)^{-1/2}, from an r x r eigenproblem."""
-    vals, vecs = np.linalg.eigh(P.T @ P)
-    return (vecs / np.sqrt(np.maximum(vals, 1e-300))) @ vecs.T
-
-
 class _Iterates:
     """The solver's n x r arrays, allocated once and reused: at 1M rows each is 80 MB, and
-    fresh ones cost page faults on every trial (measured: a third of a solve)."""
+    fresh ones cost page faults on every trial (docs/scale.md, "Passes over memory")."""
 
     def __init__(self, W0: np.ndarray, float32: bool) -> None:
         shape = W0.shape

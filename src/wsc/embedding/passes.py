@@ -1,6 +1,6 @@
 """Fused passes of the batch WSE solver over its n x r iterates, each reading and writing
 its arrays once: the NumPy form made about 20 passes per trial, and above a few hundred
-thousand rows the iterates no longer fit in cache (docs/scale.md, "The WSE solve")."""
+thousand rows the iterates no longer fit in cache (docs/scale.md, "Passes over memory at 1M")."""
 from __future__ import annotations
 
 import numba
