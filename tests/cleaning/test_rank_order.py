@@ -128,6 +128,8 @@ def test_knn_graph_is_the_symmetric_union_of_the_lists():
         np.testing.assert_array_equal(G.indptr, A.indptr)
         np.testing.assert_array_equal(G.indices, A.indices)
         assert np.all(G.data == 1.0)
+    with pytest.raises(ValueError, match="must lie in"):
+        knn_graph(np.array([[1], [2]]))
     X, _ = make_blobs(500, centers=4, n_features=3, random_state=1)
     indices, _ = kneighbors(X, 10)
     D = approximate_rank_order(indices)

@@ -57,8 +57,10 @@ def _union_lists(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def knn_graph(indices: np.ndarray) -> sp.csr_matrix:
     """Unweighted symmetric (union) graph of the top-k lists, no self loops: built in one
     compiled pass (the COO -> CSR -> A + A.T route took 6.5 s per list set at 1M rows)."""
-    indptr, cols = _union_lists(np.ascontiguousarray(indices))
     n = indices.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= n):
+        raise ValueError(f"neighbour indices must lie in [0, {n})")
+    indptr, cols = _union_lists(np.ascontiguousarray(indices))
     index_type = np.int32 if max(n, cols.size) < np.iinfo(np.int32).max else np.int64
     return sp.csr_matrix((np.ones(cols.size), cols.astype(index_type, copy=False),
                           indptr.astype(index_type)), shape=(n, n))
