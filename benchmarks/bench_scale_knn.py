@@ -2,11 +2,13 @@
 
 Workloads, on synthetic AU data (`make_au_data`, 128-d): the feature graph (128-d, k = 30
 and 100) and the searches in a WSE embedding (10-d, rows L2-normalised, k = 10 and 50).
-Per setting: build + search seconds (faiss on all cores) and recall@k against exact search
-on 2,000 sampled rows.
+Per setting: build + search seconds (all cores) and recall@k against exact search on 2,000
+sampled rows. "ivf" is the project's cell search (`wsc.graph.cells`); "faiss ivf" is
+faiss's IndexIVFFlat over the same cells, queried in the order of their cells (the search
+the project used before the cell search), for a side-by-side comparison.
 
     .venv/bin/python benchmarks/bench_scale_knn.py [--n 100000] [--csv scale_knn.csv]
-        [--only TEXT]   (e.g. --only "features 128-d ivf nprobe=16")  [--k K]
+        [--only TEXT]   (e.g. --only "features 128-d ivf nprobe=24")  [--k K]
 """
 from __future__ import annotations
 
@@ -29,14 +31,40 @@ def recall(found: np.ndarray, X: np.ndarray, rows: np.ndarray, k: int) -> float:
     return float(np.mean([np.intersect1d(a, b).size / k for a, b in zip(found, truth)]))
 
 
-def time_search(X: np.ndarray, k: int, method: str, **index_options) -> tuple[float, np.ndarray]:
+def faiss_ivf(X: np.ndarray, k: int, n_probe: int) -> np.ndarray:
+    """faiss IndexIVFFlat over `cells.train`'s cells, every row queried in the order of its
+    cell (consecutive queries probe nearly the same lists); the k nearest other rows."""
+    import faiss
+    from wsc.graph import cells, knn
+
+    centroids = cells.train(X, knn.IVF_TRAIN_ITER)
+    quantizer = faiss.IndexFlatL2(X.shape[1])
+    quantizer.add(centroids)
+    index = faiss.IndexIVFFlat(quantizer, X.shape[1], centroids.shape[0])
+    index.is_trained = True
+    index.add(X)
+    index.nprobe = n_probe
+    lists = index.invlists
+    rows = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
+                           for c in range(index.nlist) if lists.list_size(c)]).astype(np.int64)
+    found, _ = knn._search(index, X, rows, k)
+    indices = np.empty_like(found)
+    indices[rows] = found
+    return indices
+
+
+def time_search(X: np.ndarray, k: int, method: str, **options) -> tuple[float, np.ndarray]:
     """Seconds to build the index and search every row; the neighbour lists."""
     from wsc.graph import knn
 
     start = time.perf_counter()
-    Xp, k, method = knn._checked(X, k, "euclidean", method)
-    index = knn._index(Xp, method, **index_options)
-    indices, _ = knn.search_all(index, Xp, k)
+    Xp, k, concrete = knn._checked(X, k, "euclidean", "exact" if method == "faiss ivf" else method)
+    if method == "faiss ivf":
+        indices = faiss_ivf(Xp, k, **options)
+    elif concrete == "ivf":
+        indices, _ = knn.ivf_search(Xp, k, **options)
+    else:
+        indices, _ = knn.search_all(knn._index(Xp, concrete, **options), Xp, k)
     return time.perf_counter() - start, indices
 
 
@@ -65,8 +93,11 @@ def main() -> None:
             ("features 128-d", data.X, (30, 100), [
                 ("hnsw M=32 efC=80", "hnsw", {}),
                 ("hnsw M=16 efC=40", "hnsw", dict(m=16, ef_construction=40)),
+                ("faiss ivf nprobe=16", "faiss ivf", dict(n_probe=16)),
                 ("ivf nprobe=16", "ivf", dict(n_probe=16)),
-                ("ivf nprobe=16 kmeans 25 steps", "ivf", dict(n_probe=16, train_iter=25)),
+                ("ivf nprobe=20", "ivf", dict(n_probe=20)),
+                ("ivf nprobe=24", "ivf", dict(n_probe=24)),
+                ("ivf nprobe=24 kmeans 25 steps", "ivf", dict(n_probe=24, train_iter=25)),
                 ("ivf nprobe=64", "ivf", dict(n_probe=64))]),
             ("WSE embedding 10-d", E, (10, 50), [
                 ("hnsw M=32 efC=80", "hnsw", {}),

@@ -116,17 +116,77 @@ def test_locality_order_is_a_permutation_that_narrows_a_shuffled_band():
         locality_order(sp.csr_matrix((3, 4)))
 
 
-def test_ivf_search_in_cell_order_gives_the_rows_own_results():
-    from wsc.graph import knn
+def _clustered(n: int, d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3.0, size=(40, d))
+    X = centres[rng.integers(0, 40, n)] + rng.normal(size=(n, d))
+    X[50:80] = X[:30]                    # exact duplicates: ties broken by row id
+    return X.astype(np.float32)
 
-    X = knn._prepare(np.random.default_rng(3).normal(size=(3000, 40)), "euclidean")
-    index = knn._index(X, "ivf")
-    order = knn._query_order(index, X.shape[0])
-    assert not np.array_equal(order, np.arange(3000))
-    assert np.array_equal(np.sort(order), np.arange(3000))
-    plain = knn._search(index, X, np.arange(3000), 15)
-    for a, b in zip(knn.search_all(index, X, 15), plain):
-        np.testing.assert_array_equal(a, b)
+
+def test_cell_search_finds_the_nearest_rows_of_the_probed_cells():
+    """Each row's list is the exact k nearest of the rows filed in its cell's probe cells
+    (float64 brute force over those candidates); with the default probes the search
+    recalls >= 0.95 of the exact lists."""
+    from wsc.graph import cells, knn
+
+    X = _clustered(3000, 24, 0)
+    k = 15
+    centroids = cells.train(X, knn.IVF_TRAIN_ITER)
+    filed = cells.assign(X, centroids)
+    c64 = centroids.astype(np.float64)
+    to_cells = ((X[:, None, :] - c64[None]) ** 2).sum(-1)
+    assert (filed == to_cells.argmin(axis=1)).mean() >= 0.999
+    probes = cells.probe_table(centroids, 4)
+    assert np.array_equal(probes[:, 0], np.arange(centroids.shape[0]))
+    indices, sq = knn.ivf_search(X, k, n_probe=4)
+    rows = np.random.default_rng(1).choice(3000, 200, replace=False)
+    same = []
+    for r in rows:
+        cand = np.flatnonzero(np.isin(filed, probes[filed[r]]))
+        cand = cand[cand != r]
+        d = ((X[cand].astype(np.float64) - X[r]) ** 2).sum(1)
+        truth = cand[np.lexsort((cand, d))[:k]]
+        same.append(np.array_equal(indices[r], truth))
+        np.testing.assert_allclose(sq[r], np.sort(d)[:k], rtol=1e-5, atol=1e-4)
+    assert np.mean(same) >= 0.99
+    exact, _ = kneighbors(X, k, method="exact")
+    indices, _ = knn.ivf_search(X, k)
+    recall = np.mean([np.intersect1d(a, b).size / k for a, b in zip(indices, exact)])
+    assert recall >= 0.95
+
+
+def test_cell_search_does_not_depend_on_which_rows_share_a_product():
+    """The rows cut into three shards, each searched for every query and merged by
+    (distance, id): the lists and distances of the whole search, bit for bit."""
+    from wsc.graph import cells, knn
+
+    X = _clustered(4000, 32, 2)
+    centroids = cells.train(X, knn.IVF_TRAIN_ITER)
+    filed = cells.assign(X, centroids)
+    probes = cells.probe_table(centroids, 6)
+    ids = np.arange(4000)
+    whole = cells.search(X, filed, X, ids, filed, probes, 12, n_jobs=2)
+    parts = [cells.search(X, filed, X[a:b], ids[a:b], filed[a:b], probes, 12)
+             for a, b in [(0, 1000), (1000, 1001), (1001, 4000)]]
+    D = np.hstack([p[0] for p in parts])
+    I = np.hstack([p[1] for p in parts])
+    order = np.lexsort((np.where(I < 0, np.iinfo(np.int64).max, I), D), axis=1)[:, :12]
+    np.testing.assert_array_equal(np.take_along_axis(I, order, axis=1), whole[1])
+    np.testing.assert_array_equal(np.take_along_axis(D, order, axis=1), whole[0])
+    refiled = np.concatenate([cells.assign(X[a:b], centroids) for a, b in [(0, 7), (7, 4000)]])
+    np.testing.assert_array_equal(refiled, filed)
+
+
+def test_cell_search_pads_short_candidate_lists():
+    from wsc.graph import cells
+
+    X = _clustered(300, 8, 3)
+    centroids = X[:3].copy()
+    filed = cells.assign(X, centroids)
+    D, I = cells.search(X[:5], filed[:5], X[:4], np.arange(4), filed[:4], np.arange(3)[:, None], 6)
+    assert (I[:, 4:] == -1).all() and np.isinf(D[:, 4:]).all()
+    assert set(I[0][I[0] >= 0]) <= {0, 1, 2, 3}
 
 
 def test_search_reports_progress_per_block(monkeypatch):

@@ -8,13 +8,11 @@ index returns. Against `wsc.graph.knn.kneighbors` on one machine:
   of faiss's database block (1024 rows) and every shard is searched with all the query rows,
   in the blocks `knn._search` uses and on the same number of threads, so the BLAS products
   that give the distances are the same (the query block is every row: at most EXACT_MAX_N);
-- IVF (above EXACT_MAX_N rows, more than HNSW_MAX_DIM dimensions): one coarse quantizer,
-  trained exactly as the local index's, shared by every shard, so a pair's distance does not
-  depend on the shard it is found in. The cells a row is filed in and a query visits come
-  from BLAS products over blocks that differ from the local ones, so a row or query within
-  rounding of a cell boundary can differ: measured, 1 row's list of 50,000
-  (benchmarks/bench_dask_knn.py); query blocks are the shards, each searched in the order
-  of its rows' cells like the local search;
+- IVF (above EXACT_MAX_N rows, more than HNSW_MAX_DIM dimensions): identical, bit for bit.
+  The cells are trained on the client exactly as the local search trains them; each shard
+  files its own rows; each (query shard, row shard) pair is one cell search
+  (`wsc.graph.cells`), whose distances and choices do not depend on which rows share a
+  product;
 - HNSW (above EXACT_MAX_N rows, few dimensions): one graph per shard, merged; an
   approximation of its own (docs/dask.md measures its recall and overlap).
 Indexes travel as faiss's own serialised bytes (no pickle of a faiss object); every piece is
@@ -27,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from wsc.graph import knn
+from wsc.graph import cells, knn
 
 # faiss's flat search computes distances in blocks of this many database rows; shards that
 # start on a multiple of it give the same products as one index over all rows.
@@ -57,41 +55,39 @@ def held(piece: Any) -> Any:
     return piece
 
 
-def _build_shard(rows: np.ndarray, start: int, method: str, centroids: np.ndarray | None
-                 ) -> np.ndarray:
-    """One shard's faiss index, serialised by faiss; row ids are global (start + position)."""
+def _build_shard(rows: np.ndarray, method: str) -> np.ndarray:
+    """One shard's faiss index (exact or HNSW), serialised by faiss."""
     import faiss
 
     faiss.omp_set_num_threads(1)   # one thread: the shard's HNSW graph is then deterministic
-    d = rows.shape[1]
-    if method == "ivf":
-        quantizer = faiss.IndexFlatL2(d)
-        quantizer.add(centroids)
-        index = faiss.IndexIVFFlat(quantizer, d, centroids.shape[0])
-        index.is_trained = True
-        index.add_with_ids(rows, np.arange(start, start + rows.shape[0], dtype=np.int64))
-        index.nprobe = knn.IVF_PROBES
-    else:
-        index = knn._index(rows, method)
-    return faiss.serialize_index(index)
+    return faiss.serialize_index(knn._index(rows, method))
 
 
-def _cell_order(index_bytes: np.ndarray, start: int) -> np.ndarray:
-    """An IVF shard's rows (positions within the shard) in the order of their cells: the
-    shards share one quantizer, so a row's cell is the same in every shard's index."""
-    import faiss
+def _file_shard(rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """The cell of each of a shard's rows (the local search's rule, `cells.assign`)."""
+    from threadpoolctl import threadpool_limits
 
-    index = faiss.deserialize_index(index_bytes)
-    return knn._query_order(index, index.ntotal) - start
+    with threadpool_limits(limits=1, user_api="blas"):
+        return cells.assign(rows, centroids)
 
 
-def _search_shard(index_bytes: np.ndarray, start: int, offset_ids: bool, queries: np.ndarray,
-                  k: int, threads: int, order: np.ndarray | None = None
+def _search_cells(queries: np.ndarray, q_cells: np.ndarray, rows: np.ndarray, start: int,
+                  r_cells: np.ndarray, probes: np.ndarray, k: int
                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest rows of one shard (global ids) for each query of another, by the cell
+    search: (squared distances, ids), inf and -1 where the shard holds fewer."""
+    from threadpoolctl import threadpool_limits
+
+    ids = np.arange(start, start + rows.shape[0], dtype=np.int64)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return cells.search(queries, q_cells, rows, ids, r_cells, probes, k)
+
+
+def _search_shard(index_bytes: np.ndarray, start: int, queries: np.ndarray, k: int,
+                  threads: int) -> tuple[np.ndarray, np.ndarray]:
     """The k + 1 nearest rows of one shard for each query (squared distances, global ids;
     inf and -1 where the shard holds fewer), faiss on `threads` OpenMP threads (this task
-    thread's setting). order: the queries' order of search (their IVF cells, as the local
-    search: cells stay in cache), the results in the queries' own order either way."""
+    thread's setting)."""
     import faiss
 
     faiss.omp_set_num_threads(threads)
@@ -100,17 +96,13 @@ def _search_shard(index_bytes: np.ndarray, start: int, offset_ids: bool, queries
         index.hnsw.efSearch = max(2 * (k + 1), 64)
     take = min(k + 1, index.ntotal)
     m = queries.shape[0]
-    order = np.arange(m) if order is None else order
     D = np.full((m, k + 1), np.inf, dtype=np.float32)
     I = np.full((m, k + 1), -1, dtype=np.int64)
     block = query_block_rows(k)
     for a in range(0, m, block):
-        rows = order[a:a + block]
-        d, i = index.search(queries[rows], take)
-        if offset_ids:
-            i = np.where(i < 0, -1, i + start)
-        D[rows, :take] = np.where(i < 0, np.inf, d)
-        I[rows, :take] = i
+        d, i = index.search(queries[a:a + block], take)
+        D[a:a + block, :take] = np.where(i < 0, np.inf, d)
+        I[a:a + block, :take] = np.where(i < 0, -1, i + start)
     return D, I
 
 
@@ -141,25 +133,28 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
     align = FAISS_DATABASE_BLOCK if method == "exact" else 1
     bounds = partition_bounds(n, shards, align)
     rows = [client.submit(held, X[a:b], key=task_key("rows")) for a, b in bounds]
-    centroids = None
-    if method == "ivf":   # the local index's quantizer, trained on the same sample
-        trained = knn.ivf_trained(X)
-        centroids = trained.quantizer.reconstruct_n(0, trained.nlist)
-    indexes = [client.submit(_build_shard, r, a, method, centroids, key=task_key("index"))
-               for r, (a, _) in zip(rows, bounds)]
-    if method == "exact":
-        queries = [(client.submit(held, X, key=task_key("queries")), 0, None)]
-    else:
-        orders = [client.submit(_cell_order, idx, a, key=task_key("order")) if method == "ivf"
-                  else None for idx, (a, _) in zip(indexes, bounds)]
-        queries = [(r, a, o) for r, (a, _), o in zip(rows, bounds, orders)]
-    offset = method != "ivf"
     blocks: list = []
-    for q, first, order in queries:
-        parts = [client.submit(_search_shard, idx, a, offset, q, k,
-                               threads if method == "exact" else 1, order, key=task_key("search"))
-                 for idx, (a, _) in zip(indexes, bounds)]
-        blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
+    if method == "ivf":   # the local search's cells and probes, each shard filing its rows
+        centroids = cells.train(X, knn.IVF_TRAIN_ITER)
+        probes = cells.probe_table(centroids, knn.IVF_PROBES)
+        filed = [client.submit(_file_shard, r, centroids, key=task_key("cells"))
+                 for r in rows]
+        for (first, _), q, q_cells in zip(bounds, rows, filed):
+            parts = [client.submit(_search_cells, q, q_cells, r, a, r_cells, probes, k + 1,
+                                   key=task_key("search"))
+                     for r, (a, _), r_cells in zip(rows, bounds, filed)]
+            blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
+    else:
+        indexes = [client.submit(_build_shard, r, method, key=task_key("index")) for r in rows]
+        if method == "exact":
+            queries = [(client.submit(held, X, key=task_key("queries")), 0)]
+        else:
+            queries = [(r, a) for r, (a, _) in zip(rows, bounds)]
+        for q, first in queries:
+            parts = [client.submit(_search_shard, idx, a, q, k,
+                                   threads if method == "exact" else 1, key=task_key("search"))
+                     for idx, (a, _) in zip(indexes, bounds)]
+            blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
     results = client.gather(blocks)
     indices = np.vstack([r[0] for r in results])
     sq = np.vstack([r[1] for r in results])

@@ -1,10 +1,13 @@
-"""Nearest-neighbour search behind one interface: exact blocked search, faiss HNSW or IVF."""
+"""Nearest-neighbour search behind one interface: exact blocked search, faiss HNSW, or the
+inverted-file cell search of `wsc.graph.cells`."""
 from __future__ import annotations
 
 import time
 from typing import Callable
 
 import numpy as np
+
+from wsc.graph import cells
 
 Report = Callable[[int, int, float], None]
 
@@ -14,8 +17,9 @@ EXACT_MAX_N = 20_000
 # `method="auto"` above EXACT_MAX_N: HNSW up to this many dimensions (embeddings, whose
 # rows bunch into few tight groups that IVF cells split badly), IVF above (features).
 HNSW_MAX_DIM = 32
-# Cells an IVF search visits (docs/scale.md: recall 0.996 at 128-d, k = 100, 100k rows).
-IVF_PROBES = 16
+# Cells an IVF search visits per query cell (docs/scale.md: recall@100 at 128-d 0.998 at
+# 100k rows, 0.97 at 1M).
+IVF_PROBES = 24
 # k-means steps of the IVF training: 10 instead of faiss's 25 gave the same recall (0.9958 at
 # k = 100, 100k rows; docs/scale.md) in a third of the training time.
 IVF_TRAIN_ITER = 10
@@ -56,73 +60,18 @@ def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
     return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
 
 
-def _ivf(X: np.ndarray, n_probe: int, train_iter: int):
-    """An inverted-file index (`ivf_trained`): at 128-d it builds and searches far faster
-    than HNSW."""
-    index = ivf_trained(X, train_iter)
-    index.add(X)
-    index.nprobe = n_probe
-    return index
-
-
-def _two_level_centroids(sample: np.ndarray, n_list: int, n_iter: int) -> np.ndarray:
-    """n_list k-means centroids of sample in two levels: sqrt(n_list) coarse clusters, then
-    each split into a share of n_list proportional to its size (fixed seeds)."""
+def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80):
+    """A faiss index holding every row of X: flat (exact) or HNSW (its level generator has a
+    fixed seed, so the search is deterministic)."""
     import faiss
 
-    d = sample.shape[1]
-    quiet = dict(niter=n_iter, min_points_per_centroid=1)     # no few-points warnings
-    n_coarse = max(1, int(np.sqrt(n_list)))
-    coarse = faiss.Kmeans(d, n_coarse, seed=0, **quiet)
-    coarse.train(sample)
-    assign = coarse.index.search(sample, 1)[1].ravel()
-    sizes = np.bincount(assign, minlength=n_coarse)
-    shares = np.diff(np.cumsum(sizes) * n_list // sizes.sum(), prepend=0)
-    parts = []
-    for c in np.flatnonzero(shares):
-        rows = sample[assign == c]
-        if rows.shape[0] <= shares[c]:
-            parts.append(rows)
-            continue
-        fine = faiss.Kmeans(d, int(shares[c]), seed=int(c), **quiet)
-        fine.train(rows)
-        parts.append(fine.centroids)
-    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
-
-
-def ivf_trained(X: np.ndarray, train_iter: int = IVF_TRAIN_ITER):
-    """An empty IVF index of about 4 sqrt(n) cells (also the shared quantizer of the sharded
-    search, `wsc.graph.dask`), its cells from a two-level k-means of a fixed-seed sample of
-    64 rows per cell, train_iter steps per level: a small share of the time of a flat
-    k-means of every cell against the whole sample, for the same recall (docs/scale.md)."""
-    import faiss
-
-    n, d = X.shape
-    n_list = int(np.clip(4 * np.sqrt(n), 16, 16384))
-    sample = X[np.random.default_rng(0).choice(n, min(n, 64 * n_list), replace=False)]
-    centroids = _two_level_centroids(sample, n_list, train_iter)
-    quantizer = faiss.IndexFlatL2(d)
-    quantizer.add(centroids)
-    index = faiss.IndexIVFFlat(quantizer, d, centroids.shape[0])
-    index.is_trained = True
-    return index
-
-
-def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80,
-           n_probe: int = IVF_PROBES, train_iter: int = IVF_TRAIN_ITER):
-    """A faiss index holding every row of X: flat (exact), HNSW (its level generator has a
-    fixed seed, so the search is deterministic) or IVF (fixed-seed k-means)."""
-    import faiss
-
-    if method == "ivf":
-        return _ivf(X, n_probe, train_iter)
     if method == "exact":
         index = faiss.IndexFlatL2(X.shape[1])
     elif method == "hnsw":
         index = faiss.IndexHNSWFlat(X.shape[1], m)
         index.hnsw.efConstruction = ef_construction
     else:
-        raise ValueError(f"method must be 'auto', 'exact', 'hnsw' or 'ivf', got {method!r}")
+        raise ValueError(f"method must be 'exact' or 'hnsw' here, got {method!r}")
     index.add(X)
     return index
 
@@ -148,29 +97,37 @@ def _search(index, X: np.ndarray, rows: np.ndarray, k: int, report: Report | Non
     return indices, sqdist
 
 
-def _query_order(index, n: int) -> np.ndarray:
-    """The rows in the order of their IVF cells (the index's lists), else 0..n-1: queries in
-    the same cell probe nearly the same cells, which then stay in cache (the same results;
-    docs/scale.md)."""
-    if not hasattr(index, "invlists"):
-        return np.arange(n)
-    import faiss
-
-    lists = index.invlists
-    cells = [faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
-             for c in range(index.nlist) if lists.list_size(c)]
-    return np.concatenate(cells).astype(np.int64)
-
-
 def search_all(index, X: np.ndarray, k: int, report: Report | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    """`_search` of every row of X (all of them in the index), queried in `_query_order`."""
-    rows = _query_order(index, X.shape[0])
-    found, sqdist = _search(index, X, rows, k, report)
-    indices = np.empty_like(found)
-    distances = np.empty_like(sqdist)
-    indices[rows], distances[rows] = found, sqdist
-    return indices, distances
+    """`_search` of every row of X (all of them in the index)."""
+    return _search(index, X, np.arange(X.shape[0]), k, report)
+
+
+def n_threads() -> int:
+    """Threads a search uses: faiss's OpenMP count, which the caller's thread policy sets
+    (`wsc.threads.cleaner_threads`)."""
+    import faiss
+
+    return faiss.omp_get_max_threads()
+
+
+def ivf_search(X: np.ndarray, k: int, n_probe: int = IVF_PROBES,
+               train_iter: int = IVF_TRAIN_ITER, report: Report | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's k nearest other rows by the cell search (`wsc.graph.cells`): cells from
+    `cells.train`, each row filed in one, each cell's queries compared with its n_probe
+    nearest cells; (indices int64, squared distances float32). BLAS runs on one thread
+    under n_threads() threads of cells (one product per cell is too small to share)."""
+    from threadpoolctl import threadpool_limits
+
+    jobs = n_threads()
+    centroids = cells.train(X, train_iter)
+    with threadpool_limits(limits=1, user_api="blas"):
+        filed = cells.assign(X, centroids, jobs)
+        probes = cells.probe_table(centroids, n_probe)
+        rows = np.arange(X.shape[0])
+        D, I = cells.search(X, filed, X, rows, filed, probes, k + 1, jobs, report)
+    return _drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
 
 
 def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
@@ -184,6 +141,8 @@ def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
     k = int(n_neighbors)
     if k < 1 or k >= n:
         raise ValueError(f"n_neighbors={k} needs at least {k + 1} points, got {n}")
+    if method not in ("auto", "exact", "hnsw", "ivf"):
+        raise ValueError(f"method must be 'auto', 'exact', 'hnsw' or 'ivf', got {method!r}")
     if method == "auto":
         method = "exact" if n <= EXACT_MAX_N else "hnsw" if X.shape[1] <= HNSW_MAX_DIM else "ivf"
     return X, k, method
@@ -202,5 +161,8 @@ def kneighbors(X: np.ndarray, n_neighbors: int, metric: str = "euclidean",
     blocks, seconds left): progress of the search, after each block of queries.
     """
     X, k, method = _checked(X, n_neighbors, metric, method)
-    indices, sq = search_all(_index(X, method), X, k, report)
+    if method == "ivf":
+        indices, sq = ivf_search(X, k, report=report)
+    else:
+        indices, sq = search_all(_index(X, method), X, k, report)
     return indices, _to_metric(sq, metric)
