@@ -169,6 +169,18 @@ def nearest(Q: np.ndarray, B: np.ndarray, k: int, b_norms: np.ndarray | None = N
     return out_d, out_pos
 
 
+def drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """From k+1 results per queried row keep k, removing the row itself (or the last if
+    absent); (indices int64, squared distances)."""
+    m = indices.shape[0]
+    is_self = indices == rows[:, None]
+    drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
+    keep = np.ones(indices.shape, dtype=bool)
+    keep[np.arange(m), drop] = False
+    return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
+
+
 def _blocks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
@@ -202,12 +214,17 @@ def _rows_by_cell(cells: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarr
 
 def search(queries: np.ndarray, q_cells: np.ndarray, base: np.ndarray, b_ids: np.ndarray,
            b_cells: np.ndarray, probes: np.ndarray, k: int, n_jobs: int = 1,
-           report: Report | None = None) -> tuple[np.ndarray, np.ndarray]:
+           report: Report | None = None, q_ids: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Each query's k nearest base rows among those filed in its cell's probe cells, as
     (squared distances float32, ids int64: b_ids of the rows, -1 where fewer), sorted by
     (distance, id). b_ids must ascend with the base rows' positions (ties then go to the
     lower id, as a merge of shards by (distance, id) does). Cells in order of their number,
-    on n_jobs threads; report(cells done, cells, seconds left)."""
+    on n_jobs threads; report(cells done, cells, seconds left).
+
+    With q_ids (the queries' own ids among b_ids), each query's k + 1 best are searched and
+    `drop_self` applied cell by cell (in cache), returning k: the same lists as the k + 1
+    search merged and dropped afterwards."""
     from wsc.threads import map_threads
 
     n_cells = probes.shape[0]
@@ -216,6 +233,7 @@ def search(queries: np.ndarray, q_cells: np.ndarray, base: np.ndarray, b_ids: np
     b_norms = np.einsum("ij,ij->i", base, base)
     D = np.full((queries.shape[0], k), np.inf, dtype=np.float32)
     I = np.full((queries.shape[0], k), -1, dtype=np.int64)
+    take = k if q_ids is None else k + 1
 
     def one_cell(c: int) -> None:
         mine = q_order[q_start[c]:q_start[c + 1]]
@@ -227,9 +245,12 @@ def search(queries: np.ndarray, q_cells: np.ndarray, base: np.ndarray, b_ids: np
         B = base[cand]
         for a, b in _blocks(mine.size, QUERY_BLOCK):
             rows = mine[a:b]
-            d, pos = nearest(queries[rows], B, k, b_norms[cand])
-            D[rows] = d
-            I[rows] = np.where(pos < 0, -1, b_ids[cand[np.maximum(pos, 0)]])
+            d, pos = nearest(queries[rows], B, take, b_norms[cand])
+            ids = np.where(pos < 0, -1, b_ids[cand[np.maximum(pos, 0)]])
+            if q_ids is not None:
+                own = q_ids[rows]
+                ids, d = drop_self(np.where(ids < 0, own[:, None], ids), d, own, k)
+            D[rows], I[rows] = d, ids
 
     todo = np.flatnonzero(np.diff(q_start))
     every = max(1, todo.size // 50)

@@ -109,14 +109,14 @@ def _search_shard(index_bytes: np.ndarray, start: int, queries: np.ndarray, k: i
 def _merge(first_row: int, k: int, *candidates: tuple[np.ndarray, np.ndarray]
            ) -> tuple[np.ndarray, np.ndarray]:
     """Each query row's k nearest other rows from every shard's candidates, ordered by
-    (distance, id) like one index, the row itself removed (`knn._drop_self`)."""
+    (distance, id) like one index, the row itself removed (`cells.drop_self`)."""
     D = np.hstack([c[0] for c in candidates])
     I = np.hstack([c[1] for c in candidates])
     key = np.where(I < 0, np.iinfo(np.int64).max, I)
     order = np.lexsort((key, D), axis=1)[:, :k + 1]
     I, D = np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)
     rows = np.arange(first_row, first_row + I.shape[0])
-    return knn._drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
+    return cells.drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
 
 
 def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str = "euclidean",

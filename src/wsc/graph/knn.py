@@ -49,17 +49,6 @@ def _to_metric(sq: np.ndarray, metric: str) -> np.ndarray:
     return (sq / 2.0 if metric == "cosine" else np.sqrt(sq)).astype(np.float32)
 
 
-def _drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """From k+1 results per queried row keep k, removing the row itself (or the last if absent)."""
-    m = indices.shape[0]
-    is_self = indices == rows[:, None]
-    drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
-    keep = np.ones(indices.shape, dtype=bool)
-    keep[np.arange(m), drop] = False
-    return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
-
-
 def _index(X: np.ndarray, method: str, m: int = 32, ef_construction: int = 80):
     """A faiss index holding every row of X: flat (exact) or HNSW (its level generator has a
     fixed seed, so the search is deterministic)."""
@@ -89,7 +78,7 @@ def _search(index, X: np.ndarray, rows: np.ndarray, k: int, report: Report | Non
     for done, start in enumerate(range(0, rows.size, block), 1):
         chunk = rows[start:start + block]
         d, i = index.search(X[chunk], k + 1)
-        i, d = _drop_self(np.where(i < 0, chunk[:, None], i), d, chunk, k)
+        i, d = cells.drop_self(np.where(i < 0, chunk[:, None], i), d, chunk, k)
         indices[start:start + chunk.size], sqdist[start:start + chunk.size] = i, d
         if report is not None:
             elapsed = time.perf_counter() - began
@@ -126,8 +115,8 @@ def ivf_search(X: np.ndarray, k: int, n_probe: int = IVF_PROBES,
         filed = cells.assign(X, centroids, jobs)
         probes = cells.probe_table(centroids, n_probe)
         rows = np.arange(X.shape[0])
-        D, I = cells.search(X, filed, X, rows, filed, probes, k + 1, jobs, report)
-    return _drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
+        D, I = cells.search(X, filed, X, rows, filed, probes, k, jobs, report, q_ids=rows)
+    return I, D
 
 
 def _checked(X: np.ndarray, n_neighbors: int, metric: str, method: str
