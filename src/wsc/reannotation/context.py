@@ -172,7 +172,7 @@ def build_context(X: np.ndarray, *, n_folds: int, graph_k: int, list_k: int,
              + (" on the Dask cluster" if client is not None else ""))
     if client is None:
         indices, distances = kneighbors(X, k_max, random_state=random_state,
-                                        report=reporter(progress, "feature search block"))
+                                        report=reporter(progress, "feature search"))
     else:
         from wsc.reannotation.dask import search
         indices, distances = search(client, X, k_max, threads=n_jobs)
