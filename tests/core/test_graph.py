@@ -178,6 +178,27 @@ def test_cell_search_does_not_depend_on_which_rows_share_a_product():
     np.testing.assert_array_equal(refiled, filed)
 
 
+def test_cell_search_does_not_depend_on_the_thread_count():
+    """faiss's k-means gives other cells on 1 and 2 threads for these rows (its centroid
+    sums follow the thread count), so the cells are trained on one; with 2 probes the
+    lists depend on the cells."""
+    import faiss
+
+    from wsc.graph import cells, knn
+
+    X = _clustered(25_000, 64, 4)
+    before = faiss.omp_get_max_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            faiss.omp_set_num_threads(threads)
+            runs.append((cells.train(X, knn.IVF_TRAIN_ITER), *knn.ivf_search(X, 10, n_probe=2)))
+    finally:
+        faiss.omp_set_num_threads(before)
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_cell_search_pads_short_candidate_lists():
     from wsc.graph import cells
 

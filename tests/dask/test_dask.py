@@ -81,6 +81,24 @@ def test_sharded_ivf_search_equals_local(client):
     np.testing.assert_array_equal(dist, local[1])
 
 
+def test_partitioned_votes_equal_local(client):
+    """The neighbour votes by row partitions on the workers: the local probabilities, bit
+    for bit, for the feature vote and the held-out vote (own-fold neighbours silent)."""
+    from wsc.reannotation.dask import partitioned_votes
+    from wsc.reannotation.votes import held_out_codes, neighbour_proba
+
+    rng = np.random.default_rng(7)
+    n = 3001
+    indices = rng.integers(0, n, (n, 10))
+    codes = rng.integers(-1, 3, n)
+    folds = rng.integers(0, 5, n)
+    np.testing.assert_array_equal(partitioned_votes(client, indices, codes, 3),
+                                  neighbour_proba(indices, codes, 3))
+    held_out = neighbour_proba(held_out_codes(indices, codes, folds), codes, 3,
+                               neighbour_codes=True)
+    np.testing.assert_array_equal(partitioned_votes(client, indices, codes, 3, folds), held_out)
+
+
 def test_block_laplacian_solve_equals_sparse(client):
     X = np.random.default_rng(2).standard_normal((900, 6)).astype(np.float32)
     L = symmetric_part(laplacian(knn_affinity(X, 10), "symmetric"))

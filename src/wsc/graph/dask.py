@@ -135,8 +135,10 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
     rows = [client.submit(held, X[a:b], key=task_key("rows")) for a, b in bounds]
     blocks: list = []
     if method == "ivf":   # the local search's cells and probes, each shard filing its rows
-        centroids = cells.train(X, knn.IVF_TRAIN_ITER)
-        probes = cells.probe_table(centroids, knn.IVF_PROBES)
+        trained = cells.train(X, knn.IVF_TRAIN_ITER)
+        probes = client.submit(held, cells.probe_table(trained, knn.IVF_PROBES),
+                               key=task_key("probes"))
+        centroids = client.submit(held, trained, key=task_key("centroids"))
         filed = [client.submit(_file_shard, r, centroids, key=task_key("cells"))
                  for r in rows]
         for (first, _), q, q_cells in zip(bounds, rows, filed):

@@ -5,9 +5,10 @@
 - the WSE graph term: the Laplacian as row blocks on the workers (`wsc.embedding.dask`);
   every WSE solve (the full one, each held-out fold's, each column's in paper mode) runs
   its iterations on the client, n_jobs solves at a time, each product L @ W as block tasks;
-- the noise-aware classifier: one task per fold, fitted on that fold's training rows.
-The rest (neighbour votes, candidate re-ranking, rank-order clustering, pooling) runs on the
-client: it is O(n k) on arrays the client already holds. Everything sent is a task with its
+- the noise-aware classifier: one task per fold, fitted on that fold's training rows;
+- the neighbour votes: one task per row partition (its rows' lists, the column's codes).
+The rest (candidate re-ranking, rank-order clustering, pooling) runs on the client: it is
+O(n k) on arrays the client already holds. Everything sent is a task with its
 inputs, so Dask recomputes what a lost worker held; the answer is the local one
 (docs/dask.md).
 """
@@ -56,6 +57,35 @@ def distribute_laplacian(client: Any, L: sp.csr_matrix):
     from wsc.graph.dask import partition_bounds
 
     return BlockLaplacian(client, L, partition_bounds(L.shape[0], n_workers(client)))
+
+
+def _vote_block(indices: np.ndarray, codes: np.ndarray, folds: np.ndarray | None, start: int,
+                counts: np.ndarray) -> np.ndarray:
+    """The vote of rows start.. (their neighbour lists `indices`), as `neighbour_proba`."""
+    from wsc.reannotation.votes import held_out_codes, vote_rows
+
+    rows = slice(start, start + indices.shape[0])
+    neigh = codes[indices] if folds is None else held_out_codes(indices, codes, folds, rows)
+    return vote_rows(neigh, codes[rows], counts)
+
+
+def partitioned_votes(client: Any, indices: np.ndarray, codes: np.ndarray, n_classes: int,
+                      folds: np.ndarray | None = None) -> np.ndarray:
+    """`CleaningContext.vote` by row partitions, one task per worker's share: each task gets
+    its rows' lists and the column's codes (and folds for a held-out vote); the class counts
+    of the prior come from the client. The same probabilities, row by row."""
+    from wsc.graph.dask import held, partition_bounds, task_key
+    from wsc.reannotation.votes import class_counts
+
+    small = np.int8 if n_classes < 127 else np.int64       # codes travel in a byte where they fit
+    column = client.submit(held, codes.astype(small), key=task_key("codes"))
+    fold_ids = None if folds is None else client.submit(held, folds.astype(np.int32),
+                                                        key=task_key("folds"))
+    counts = class_counts(codes, n_classes)
+    parts = [client.submit(_vote_block, indices[a:b], column, fold_ids, a, counts,
+                           key=task_key("vote"))
+             for a, b in partition_bounds(codes.size, n_workers(client))]
+    return np.vstack(client.gather(parts))
 
 
 def _fit_fold(X: np.ndarray, Y: np.ndarray, C: float):

@@ -16,7 +16,6 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from wsc.reannotation.context import CleaningContext, fold_ids
-from wsc.reannotation.votes import neighbour_proba
 from wsc.threads import map_threads
 
 
@@ -60,7 +59,7 @@ class NeighbourVote:
     def evidence(self, context: CleaningContext, codes: np.ndarray,
                  n_classes: Sequence[int]) -> list[Evidence | None]:
         neighbours = context.feature_neighbors(self.n_neighbors)
-        return [Evidence(neighbour_proba(neighbours, codes[:, j], K))
+        return [Evidence(context.vote(neighbours, codes[:, j], K))
                 for j, K in enumerate(n_classes)]
 
 
@@ -102,17 +101,10 @@ class EmbeddingVote:
             for j in multi:
                 context.progress(f"held-out embeddings of column {j + 1} ({context.n_folds} folds)")
                 neighbours[j] = self._neighbours(context, codes[:, j])
-        return [Evidence(held_out_vote(neighbours[j], codes[:, j], K, context.folds))
+        # neighbours from the row's own fold do not vote (their labels were hidden from
+        # the embedding that found them)
+        return [Evidence(context.vote(neighbours[j], codes[:, j], K, held_out=True))
                 if j in neighbours else None for j, K in enumerate(n_classes)]
-
-
-def held_out_vote(indices: np.ndarray, codes: np.ndarray, n_classes: int,
-                  folds: np.ndarray) -> np.ndarray:
-    """Neighbour vote where neighbours from the row's own fold do not vote (their labels
-    were hidden from the embedding that found them)."""
-    same_fold = folds[indices] == folds[:, None]
-    votes = np.where(same_fold, -1, codes[indices])
-    return neighbour_proba(votes, codes, n_classes, neighbour_codes=True)
 
 
 @dataclass

@@ -35,17 +35,38 @@ def label_counts(groups: np.ndarray, codes: np.ndarray, n_classes: int) -> np.nd
     return np.bincount(flat, minlength=n_groups * n_classes).reshape(n_groups, n_classes)
 
 
+def class_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes,) counts of the known labels (float): the prior of every vote."""
+    return np.bincount(codes[codes >= 0], minlength=n_classes).astype(float)
+
+
+def vote_rows(neigh_codes: np.ndarray, own_codes: np.ndarray, counts: np.ndarray,
+              smoothing: float = 1.0) -> np.ndarray:
+    """`neighbour_proba` of some rows from their neighbours' codes (-1 = no vote), their
+    own codes and the whole column's `class_counts`: row by row, so a block of rows gives
+    the rows of the whole computation, bit for bit."""
+    n_classes = counts.size
+    known = own_codes >= 0
+    prior = np.tile(counts, (own_codes.size, 1))
+    prior[np.flatnonzero(known), own_codes[known]] -= 1.0
+    prior /= np.maximum(prior.sum(axis=1, keepdims=True), 1.0)
+    votes = np.stack([(neigh_codes == c).sum(axis=1) for c in range(n_classes)],
+                     axis=1).astype(float)
+    return (votes + smoothing * prior) / (votes.sum(axis=1, keepdims=True) + smoothing)
+
+
 def neighbour_proba(indices: np.ndarray, codes: np.ndarray, n_classes: int,
                     smoothing: float = 1.0, neighbour_codes: bool = False) -> np.ndarray:
     """P(weak label | neighbours): label shares among each row's neighbours (itself excluded),
     smoothed towards the label shares of the other rows with `smoothing` pseudo-counts (the
     row's own label is left out of that prior too, so it never votes for itself).
     With neighbour_codes, `indices` already holds the neighbours' codes (-1 = no vote)."""
-    known = codes >= 0
-    prior = np.tile(np.bincount(codes[known], minlength=n_classes).astype(float),
-                    (codes.size, 1))
-    prior[np.flatnonzero(known), codes[known]] -= 1.0
-    prior /= np.maximum(prior.sum(axis=1, keepdims=True), 1.0)
     neigh = indices if neighbour_codes else codes[indices]
-    counts = np.stack([(neigh == c).sum(axis=1) for c in range(n_classes)], axis=1).astype(float)
-    return (counts + smoothing * prior) / (counts.sum(axis=1, keepdims=True) + smoothing)
+    return vote_rows(neigh, codes, class_counts(codes, n_classes), smoothing)
+
+
+def held_out_codes(indices: np.ndarray, codes: np.ndarray, folds: np.ndarray,
+                   rows: slice = slice(None)) -> np.ndarray:
+    """The codes of the given rows' neighbours, -1 where a neighbour is in the row's own
+    fold (its label was hidden from the embedding that found it)."""
+    return np.where(folds[indices] == folds[rows, None], -1, codes[indices])
