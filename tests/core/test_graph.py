@@ -174,6 +174,9 @@ def test_cell_search_does_not_depend_on_which_rows_share_a_product():
     order = np.lexsort((np.where(I < 0, np.iinfo(np.int64).max, I), D), axis=1)[:, :12]
     np.testing.assert_array_equal(np.take_along_axis(I, order, axis=1), whole[1])
     np.testing.assert_array_equal(np.take_along_axis(D, order, axis=1), whole[0])
+    merged = cells.merge_sorted(parts, 12)           # the linear merge of sorted lists
+    np.testing.assert_array_equal(merged[0], whole[0])
+    np.testing.assert_array_equal(merged[1], whole[1])
     refiled = np.concatenate([cells.assign(X[a:b], centroids) for a, b in [(0, 7), (7, 4000)]])
     np.testing.assert_array_equal(refiled, filed)
 

@@ -42,34 +42,42 @@ def _sqdist(a: np.ndarray, b: np.ndarray) -> np.float32:
 
 @numba.njit(nogil=True, cache=True)
 def _threshold(d: np.ndarray, keep: int) -> np.float32:
-    """A value with at least `keep` entries of d at or below it, typically about 2 keep: the
-    t-th smallest of every step-th entry (a small sorted buffer), t doubled until enough
-    entries lie below it (a full sort of d would cost more than the rest of the search)."""
+    """A value with at least `keep` entries of d at or below it, typically about 2 keep:
+    where a histogram of every step-th entry (256 bins) reaches t entries, t doubled until
+    enough entries of d lie below it (a sort or selection of d would cost more than the
+    rest of the search)."""
     n = d.size
     if n <= keep:
         return np.float32(np.inf)
     step = max(1, n // max(8 * keep, 512))
-    samples = -(-n // step)
-    t = min(samples, (2 * keep) // step + 2)
+    lo = np.float32(np.inf)
+    hi = np.float32(-np.inf)
+    for j in range(0, n, step):
+        lo = min(lo, d[j])
+        hi = max(hi, d[j])
+    if not hi > lo:
+        return hi
+    n_bins = 256
+    scale = n_bins / (hi - lo)
+    hist = np.zeros(n_bins + 1, dtype=np.int64)
+    for j in range(0, n, step):
+        hist[min(n_bins, int((d[j] - lo) * scale))] += 1
+    t = (2 * keep) // step + 2
     while True:
-        buf = np.full(t, np.inf, dtype=np.float32)
-        for j in range(0, n, step):
-            v = d[j]
-            if v < buf[t - 1]:
-                p = t - 1
-                while p > 0 and buf[p - 1] > v:
-                    buf[p] = buf[p - 1]
-                    p -= 1
-                buf[p] = v
-        thr = buf[t - 1]
+        cum = 0
+        b = 0
+        while b < n_bins and cum + hist[b] < t:
+            cum += hist[b]
+            b += 1
+        thr = np.float32(lo + (b + 1) / scale) if b < n_bins else hi
         count = 0
         for j in range(n):
             count += d[j] <= thr
         if count >= keep:
             return thr
-        if t == samples:
+        if b >= n_bins:
             return np.float32(np.inf)
-        t = min(samples, 2 * t)
+        t *= 2
 
 
 @numba.njit(nogil=True, cache=True)
@@ -188,6 +196,48 @@ def drop_self(indices: np.ndarray, sqdist: np.ndarray, rows: np.ndarray, k: int
     keep = np.ones(indices.shape, dtype=bool)
     keep[np.arange(m), drop] = False
     return indices[keep].reshape(m, k).astype(np.int64), sqdist[keep].reshape(m, k)
+
+
+@numba.njit(nogil=True, cache=True)
+def _merge_pair(D1: np.ndarray, I1: np.ndarray, D2: np.ndarray, I2: np.ndarray,
+                out_d: np.ndarray, out_i: np.ndarray) -> None:
+    """Row by row, the first out_d.shape[1] entries of two lists sorted by (distance, id),
+    id -1 (padding) last among equal distances."""
+    m, k = out_d.shape
+    top = np.iinfo(np.int64).max
+    for r in range(m):
+        a = 0
+        b = 0
+        for t in range(k):
+            if b >= D2.shape[1]:
+                first = True
+            elif a >= D1.shape[1]:
+                first = False
+            else:
+                ka = top if I1[r, a] < 0 else I1[r, a]
+                kb = top if I2[r, b] < 0 else I2[r, b]
+                first = D1[r, a] < D2[r, b] or (D1[r, a] == D2[r, b] and ka <= kb)
+            if first:
+                out_d[r, t] = D1[r, a]
+                out_i[r, t] = I1[r, a]
+                a += 1
+            else:
+                out_d[r, t] = D2[r, b]
+                out_i[r, t] = I2[r, b]
+                b += 1
+
+
+def merge_sorted(parts: list[tuple[np.ndarray, np.ndarray]], k: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The first k entries per row of several `search` results for the same queries
+    (each sorted by (distance, id)), as one search over all their rows would list them."""
+    D, I = parts[0]
+    for D2, I2 in parts[1:]:
+        out_d = np.empty((D.shape[0], k), dtype=np.float32)
+        out_i = np.empty((D.shape[0], k), dtype=np.int64)
+        _merge_pair(D, I, D2, I2, out_d, out_i)
+        D, I = out_d, out_i
+    return D[:, :k], I[:, :k]
 
 
 def _blocks(n: int, size: int) -> list[tuple[int, int]]:

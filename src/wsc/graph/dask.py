@@ -106,15 +106,21 @@ def _search_shard(index_bytes: np.ndarray, start: int, queries: np.ndarray, k: i
     return D, I
 
 
-def _merge(first_row: int, k: int, *candidates: tuple[np.ndarray, np.ndarray]
+def _merge(first_row: int, k: int, ordered: bool, *candidates: tuple[np.ndarray, np.ndarray]
            ) -> tuple[np.ndarray, np.ndarray]:
     """Each query row's k nearest other rows from every shard's candidates, ordered by
-    (distance, id) like one index, the row itself removed (`cells.drop_self`)."""
-    D = np.hstack([c[0] for c in candidates])
-    I = np.hstack([c[1] for c in candidates])
-    key = np.where(I < 0, np.iinfo(np.int64).max, I)
-    order = np.lexsort((key, D), axis=1)[:, :k + 1]
-    I, D = np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)
+    (distance, id) like one index, the row itself removed (`cells.drop_self`). ordered: each
+    shard's lists are sorted by (distance, id) already (the cell search's), so a linear
+    merge serves; faiss's exact and HNSW lists are sorted by distance only, so they are
+    sorted again."""
+    if ordered:
+        D, I = cells.merge_sorted(list(candidates), k + 1)
+    else:
+        D = np.hstack([c[0] for c in candidates])
+        I = np.hstack([c[1] for c in candidates])
+        key = np.where(I < 0, np.iinfo(np.int64).max, I)
+        order = np.lexsort((key, D), axis=1)[:, :k + 1]
+        I, D = np.take_along_axis(I, order, axis=1), np.take_along_axis(D, order, axis=1)
     rows = np.arange(first_row, first_row + I.shape[0])
     return cells.drop_self(np.where(I < 0, rows[:, None], I), D, rows, k)
 
@@ -145,7 +151,7 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
             parts = [client.submit(_search_cells, q, q_cells, r, a, r_cells, probes, k + 1,
                                    key=task_key("search"))
                      for r, (a, _), r_cells in zip(rows, bounds, filed)]
-            blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
+            blocks.append(client.submit(_merge, first, k, True, *parts, key=task_key("merge")))
     else:
         indexes = [client.submit(_build_shard, r, method, key=task_key("index")) for r in rows]
         if method == "exact":
@@ -156,7 +162,7 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
             parts = [client.submit(_search_shard, idx, a, q, k,
                                    threads if method == "exact" else 1, key=task_key("search"))
                      for idx, (a, _) in zip(indexes, bounds)]
-            blocks.append(client.submit(_merge, first, k, *parts, key=task_key("merge")))
+            blocks.append(client.submit(_merge, first, k, False, *parts, key=task_key("merge")))
     results = client.gather(blocks)
     indices = np.vstack([r[0] for r in results])
     sq = np.vstack([r[1] for r in results])
