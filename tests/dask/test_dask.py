@@ -85,18 +85,21 @@ def test_partitioned_votes_equal_local(client):
     """The neighbour votes by row partitions on the workers: the local probabilities, bit
     for bit, for the feature vote and the held-out vote (own-fold neighbours silent)."""
     from wsc.reannotation.dask import partitioned_votes
-    from wsc.reannotation.votes import held_out_codes, neighbour_proba
+    from wsc.reannotation.votes import neighbour_proba
 
     rng = np.random.default_rng(7)
     n = 3001
     indices = rng.integers(0, n, (n, 10))
     codes = rng.integers(-1, 3, n)
     folds = rng.integers(0, 5, n)
-    np.testing.assert_array_equal(partitioned_votes(client, indices, codes, 3),
-                                  neighbour_proba(indices, codes, 3))
-    held_out = neighbour_proba(held_out_codes(indices, codes, folds), codes, 3,
-                               neighbour_codes=True)
-    np.testing.assert_array_equal(partitioned_votes(client, indices, codes, 3, folds), held_out)
+    columns = np.stack([codes, rng.integers(-1, 2, n)], axis=1)
+    plain = partitioned_votes(client, indices, columns, [3, 2])
+    silenced = partitioned_votes(client, indices, columns, [3, 2], folds)
+    for j, K in enumerate([3, 2]):
+        np.testing.assert_array_equal(plain[j], neighbour_proba(indices, columns[:, j], K))
+        silent = np.where(folds[indices] == folds[:, None], -1, columns[:, j][indices])
+        np.testing.assert_array_equal(silenced[j], neighbour_proba(silent, columns[:, j], K,
+                                                                   neighbour_codes=True))
 
 
 def test_block_laplacian_solve_equals_sparse(client):

@@ -240,6 +240,14 @@ def merge_sorted(parts: list[tuple[np.ndarray, np.ndarray]], k: int
     return D[:, :k], I[:, :k]
 
 
+def _one_blas_thread():
+    """BLAS on one thread while the cells' products run, n_jobs of them at a time (one
+    product per cell is too small to share between threads)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _blocks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
@@ -256,13 +264,15 @@ def assign(X: np.ndarray, centroids: np.ndarray, n_jobs: int = 1) -> np.ndarray:
         a, b = block
         cells[a:b] = nearest(X[a:b], centroids, 1, c_norms)[1][:, 0]
 
-    map_threads(file, _blocks(X.shape[0], ASSIGN_BLOCK), n_jobs)
+    with _one_blas_thread():
+        map_threads(file, _blocks(X.shape[0], ASSIGN_BLOCK), n_jobs)
     return cells
 
 
 def probe_table(centroids: np.ndarray, n_probe: int) -> np.ndarray:
     """For each cell, the n_probe cells whose centroids are nearest its own (itself first)."""
-    return nearest(centroids, centroids, min(n_probe, centroids.shape[0]))[1]
+    with _one_blas_thread():
+        return nearest(centroids, centroids, min(n_probe, centroids.shape[0]))[1]
 
 
 def _rows_by_cell(cells: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
@@ -296,8 +306,6 @@ def search(queries: np.ndarray, q_cells: np.ndarray, base: np.ndarray, b_ids: np
 
     def one_cell(c: int) -> None:
         mine = q_order[q_start[c]:q_start[c + 1]]
-        if mine.size == 0:
-            return
         cand = np.sort(np.concatenate([b_order[b_start[p]:b_start[p + 1]] for p in probes[c]]))
         if cand.size == 0:
             return
@@ -311,12 +319,13 @@ def search(queries: np.ndarray, q_cells: np.ndarray, base: np.ndarray, b_ids: np
                 ids, d = drop_self(np.where(ids < 0, own[:, None], ids), d, own, k)
             D[rows], I[rows] = d, ids
 
-    todo = np.flatnonzero(np.diff(q_start))
+    todo = np.flatnonzero(np.diff(q_start))           # the cells holding queries
     every = max(1, todo.size // 50)
 
     def tick(done: int, total: int, left: float) -> None:
         if done % every == 0 or done == total:
             report(done, total, left)
 
-    map_threads(one_cell, todo, n_jobs, tick if report is not None else None)
+    with _one_blas_thread():
+        map_threads(one_cell, todo, n_jobs, tick if report is not None else None)
     return D, I

@@ -63,24 +63,13 @@ def _build_shard(rows: np.ndarray, method: str) -> np.ndarray:
     return faiss.serialize_index(knn._index(rows, method))
 
 
-def _file_shard(rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """The cell of each of a shard's rows (the local search's rule, `cells.assign`)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return cells.assign(rows, centroids)
-
-
 def _search_cells(queries: np.ndarray, q_cells: np.ndarray, rows: np.ndarray, start: int,
                   r_cells: np.ndarray, probes: np.ndarray, k: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest rows of one shard (global ids) for each query of another, by the cell
     search: (squared distances, ids), inf and -1 where the shard holds fewer."""
-    from threadpoolctl import threadpool_limits
-
     ids = np.arange(start, start + rows.shape[0], dtype=np.int64)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return cells.search(queries, q_cells, rows, ids, r_cells, probes, k)
+    return cells.search(queries, q_cells, rows, ids, r_cells, probes, k)
 
 
 def _search_shard(index_bytes: np.ndarray, start: int, queries: np.ndarray, k: int,
@@ -145,7 +134,7 @@ def sharded_kneighbors(client: Any, X: np.ndarray, n_neighbors: int, metric: str
         probes = client.submit(held, cells.probe_table(trained, knn.IVF_PROBES),
                                key=task_key("probes"))
         centroids = client.submit(held, trained, key=task_key("centroids"))
-        filed = [client.submit(_file_shard, r, centroids, key=task_key("cells"))
+        filed = [client.submit(cells.assign, r, centroids, key=task_key("cells"))
                  for r in rows]
         for (first, _), q, q_cells in zip(bounds, rows, filed):
             parts = [client.submit(_search_cells, q, q_cells, r, a, r_cells, probes, k + 1,

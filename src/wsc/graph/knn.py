@@ -105,17 +105,13 @@ def ivf_search(X: np.ndarray, k: int, n_probe: int = IVF_PROBES,
                ) -> tuple[np.ndarray, np.ndarray]:
     """Every row's k nearest other rows by the cell search (`wsc.graph.cells`): cells from
     `cells.train`, each row filed in one, each cell's queries compared with its n_probe
-    nearest cells; (indices int64, squared distances float32). BLAS runs on one thread
-    under n_threads() threads of cells (one product per cell is too small to share)."""
-    from threadpoolctl import threadpool_limits
-
+    nearest cells, on n_threads() threads; (indices int64, squared distances float32)."""
     jobs = n_threads()
     centroids = cells.train(X, train_iter)
-    with threadpool_limits(limits=1, user_api="blas"):
-        filed = cells.assign(X, centroids, jobs)
-        probes = cells.probe_table(centroids, n_probe)
-        rows = np.arange(X.shape[0])
-        D, I = cells.search(X, filed, X, rows, filed, probes, k, jobs, report, q_ids=rows)
+    filed = cells.assign(X, centroids, jobs)
+    probes = cells.probe_table(centroids, n_probe)
+    rows = np.arange(X.shape[0])
+    D, I = cells.search(X, filed, X, rows, filed, probes, k, jobs, report, q_ids=rows)
     return I, D
 
 

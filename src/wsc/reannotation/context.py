@@ -8,7 +8,7 @@ graph is built once and passed around).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from wsc.graph.knn import EXACT_MAX_N, kneighbors
 from wsc.graph.laplacian import laplacian, symmetric_part
 from wsc.graph.order import inverse, locality_order
 from wsc.reannotation.candidates import nearest_candidates
-from wsc.reannotation.votes import held_out_codes, neighbour_proba
+from wsc.reannotation.votes import class_counts, vote_block
 from wsc.threads import map_threads
 
 Progress = Callable[[str], None]
@@ -127,19 +127,18 @@ class CleaningContext:
             raise ValueError(f"the context holds {self.neighbors.shape[1]} neighbours, {k} asked")
         return self.neighbors[:, :k]
 
-    def vote(self, indices: np.ndarray, codes: np.ndarray, n_classes: int,
-             held_out: bool = False) -> np.ndarray:
-        """`neighbour_proba` of one column from (n, k) neighbour lists; held_out: neighbours
-        in the row's own fold do not vote. With a client, by row partitions on the workers
+    def vote(self, indices: np.ndarray, codes: np.ndarray, n_classes: Sequence[int],
+             held_out: bool = False) -> list[np.ndarray]:
+        """`neighbour_proba` of each column of codes (n, J) from one set of (n, k) neighbour
+        lists; held_out: neighbours in the row's own fold do not vote. With a client, by row
+        partitions on the workers, the lists sent once for all columns
         (`wsc.reannotation.dask.partitioned_votes`; the same probabilities)."""
+        folds = self.folds if held_out else None
         if self.client is not None:
             from wsc.reannotation.dask import partitioned_votes
-            return partitioned_votes(self.client, indices, codes, n_classes,
-                                     self.folds if held_out else None)
-        if held_out:
-            return neighbour_proba(held_out_codes(indices, codes, self.folds), codes,
-                                   n_classes, neighbour_codes=True)
-        return neighbour_proba(indices, codes, n_classes)
+            return partitioned_votes(self.client, indices, codes, n_classes, folds)
+        counts = [class_counts(codes[:, j], K) for j, K in enumerate(n_classes)]
+        return vote_block(indices, codes, counts, folds)
 
     def embed(self, codes: np.ndarray, lam: float, n_components: int) -> np.ndarray:
         """WSE embedding guided by integer groups (-1 = none) on the shared graph, rows

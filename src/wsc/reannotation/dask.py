@@ -15,7 +15,7 @@ inputs, so Dask recomputes what a lost worker held; the answer is the local one
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,33 +59,26 @@ def distribute_laplacian(client: Any, L: sp.csr_matrix):
     return BlockLaplacian(client, L, partition_bounds(L.shape[0], n_workers(client)))
 
 
-def _vote_block(indices: np.ndarray, codes: np.ndarray, folds: np.ndarray | None, start: int,
-                counts: np.ndarray) -> np.ndarray:
-    """The vote of rows start.. (their neighbour lists `indices`), as `neighbour_proba`."""
-    from wsc.reannotation.votes import held_out_codes, vote_rows
-
-    rows = slice(start, start + indices.shape[0])
-    neigh = codes[indices] if folds is None else held_out_codes(indices, codes, folds, rows)
-    return vote_rows(neigh, codes[rows], counts)
-
-
-def partitioned_votes(client: Any, indices: np.ndarray, codes: np.ndarray, n_classes: int,
-                      folds: np.ndarray | None = None) -> np.ndarray:
+def partitioned_votes(client: Any, indices: np.ndarray, codes: np.ndarray,
+                      n_classes: Sequence[int], folds: np.ndarray | None = None
+                      ) -> list[np.ndarray]:
     """`CleaningContext.vote` by row partitions, one task per worker's share: each task gets
-    its rows' lists and the column's codes (and folds for a held-out vote); the class counts
-    of the prior come from the client. The same probabilities, row by row."""
+    its rows' lists (once for all columns) and the codes (and folds for a held-out vote);
+    the class counts of the priors come from the client. The same probabilities, row by
+    row."""
     from wsc.graph.dask import held, partition_bounds, task_key
-    from wsc.reannotation.votes import class_counts
+    from wsc.reannotation.votes import class_counts, vote_block
 
-    small = np.int8 if n_classes < 127 else np.int64       # codes travel in a byte where they fit
-    column = client.submit(held, codes.astype(small), key=task_key("codes"))
+    small = np.int8 if max(n_classes, default=0) < 127 else np.int64   # a byte where they fit
+    columns = client.submit(held, codes.astype(small), key=task_key("codes"))
     fold_ids = None if folds is None else client.submit(held, folds.astype(np.int32),
                                                         key=task_key("folds"))
-    counts = class_counts(codes, n_classes)
-    parts = [client.submit(_vote_block, indices[a:b], column, fold_ids, a, counts,
+    counts = [class_counts(codes[:, j], K) for j, K in enumerate(n_classes)]
+    parts = [client.submit(vote_block, indices[a:b], columns, counts, fold_ids, a,
                            key=task_key("vote"))
-             for a, b in partition_bounds(codes.size, n_workers(client))]
-    return np.vstack(client.gather(parts))
+             for a, b in partition_bounds(codes.shape[0], n_workers(client))]
+    blocks = client.gather(parts)
+    return [np.vstack([block[j] for block in blocks]) for j in range(len(counts))]
 
 
 def _fit_fold(X: np.ndarray, Y: np.ndarray, C: float):

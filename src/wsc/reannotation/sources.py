@@ -59,8 +59,7 @@ class NeighbourVote:
     def evidence(self, context: CleaningContext, codes: np.ndarray,
                  n_classes: Sequence[int]) -> list[Evidence | None]:
         neighbours = context.feature_neighbors(self.n_neighbors)
-        return [Evidence(context.vote(neighbours, codes[:, j], K))
-                for j, K in enumerate(n_classes)]
+        return [Evidence(p) for p in context.vote(neighbours, codes, n_classes)]
 
 
 @dataclass
@@ -92,19 +91,22 @@ class EmbeddingVote:
     def evidence(self, context: CleaningContext, codes: np.ndarray,
                  n_classes: Sequence[int]) -> list[Evidence | None]:
         multi = [j for j, K in enumerate(n_classes) if K >= 2]
+        # neighbours from the row's own fold do not vote (their labels were hidden from
+        # the embedding that found them)
+        probabilities: dict[int, np.ndarray] = {}
         if self.grouping == "combinations":
             context.progress(f"held-out embeddings ({context.n_folds} folds)")
             shared = self._neighbours(context, combination_groups(codes[:, multi]))
-            neighbours = {j: shared for j in multi}
+            votes = context.vote(shared, codes[:, multi], [n_classes[j] for j in multi],
+                                 held_out=True)
+            probabilities = dict(zip(multi, votes))
         else:
-            neighbours = {}
             for j in multi:
                 context.progress(f"held-out embeddings of column {j + 1} ({context.n_folds} folds)")
-                neighbours[j] = self._neighbours(context, codes[:, j])
-        # neighbours from the row's own fold do not vote (their labels were hidden from
-        # the embedding that found them)
-        return [Evidence(context.vote(neighbours[j], codes[:, j], K, held_out=True))
-                if j in neighbours else None for j, K in enumerate(n_classes)]
+                probabilities[j] = context.vote(self._neighbours(context, codes[:, j]),
+                                                codes[:, [j]], [n_classes[j]], held_out=True)[0]
+        return [Evidence(probabilities[j]) if j in probabilities else None
+                for j in range(len(n_classes))]
 
 
 @dataclass

@@ -65,8 +65,18 @@ def neighbour_proba(indices: np.ndarray, codes: np.ndarray, n_classes: int,
     return vote_rows(neigh, codes, class_counts(codes, n_classes), smoothing)
 
 
-def held_out_codes(indices: np.ndarray, codes: np.ndarray, folds: np.ndarray,
-                   rows: slice = slice(None)) -> np.ndarray:
-    """The codes of the given rows' neighbours, -1 where a neighbour is in the row's own
-    fold (its label was hidden from the embedding that found it)."""
-    return np.where(folds[indices] == folds[rows, None], -1, codes[indices])
+def vote_block(indices: np.ndarray, codes: np.ndarray, counts: list[np.ndarray],
+               folds: np.ndarray | None = None, start: int = 0) -> list[np.ndarray]:
+    """`vote_rows` of the rows start.. from their neighbour lists `indices` (a block, or all
+    rows), for each column of codes (n, J) with its `class_counts`: the neighbours' codes,
+    -1 where folds are given and a neighbour is in the row's own fold (its label was hidden
+    from the embedding that found it)."""
+    rows = slice(start, start + indices.shape[0])
+    silent = None if folds is None else folds[indices] == folds[rows, None]
+    out = []
+    for j, column_counts in enumerate(counts):
+        neigh = codes[:, j][indices]
+        if silent is not None:
+            neigh = np.where(silent, -1, neigh)
+        out.append(vote_rows(neigh, codes[rows, j], column_counts))
+    return out
