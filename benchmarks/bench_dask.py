@@ -43,7 +43,9 @@ NETWORK_BYTES_S = 1.25e9
 COLUMNS = ["rows", "dims", "mode", "setting", "workers", "wall_s", "cpu_s", "client_peak_mb",
            "client_data_mb", "worker_peak_mb", "worker_start_mb", "peer_mb", "to_client_mb",
            "same_labels", "agreement", "coverage", "stages", "tasks", "n_jobs", "loadavg"]
-# Stages whose work is tasks on the workers (the rest of a fit runs on the client).
+# Stages whose work is tasks on the workers (the rest of a fit runs on the client). A WSE
+# solve's own task ('wse-solve') is not counted: its seconds include its waits for its
+# products, and its iterate passes stay in the stage's unspread share (docs/dask.md).
 TASK_STAGES = {"graph": ("search", "index", "merge", "rows", "queries"),
                "logistic": ("_fit_fold",),
                "wse": ("product", "iterate", "laplacian-block")}

@@ -17,7 +17,7 @@ distributed = pytest.importorskip("distributed", reason="distributed not install
 from wsc.cli import main  # noqa: E402
 from wsc.datasets.au_synth import make_au_data  # noqa: E402
 from wsc.embedding.batch import random_init, solve_batch  # noqa: E402
-from wsc.embedding.dask import BlockLaplacian  # noqa: E402
+from wsc.embedding.dask import BlockLaplacian, solve_tasks  # noqa: E402
 from wsc.embedding.groups import GroupScatter  # noqa: E402
 from wsc.graph.affinity import knn_affinity  # noqa: E402
 from wsc.graph.dask import partition_bounds, sharded_kneighbors  # noqa: E402
@@ -115,6 +115,25 @@ def test_block_laplacian_solve_equals_sparse(client):
     assert local[2] == remote[2]
     with pytest.raises(ValueError, match="rows"):
         blocks @ W0[:10]
+
+
+def test_solves_as_tasks_equal_local(client):
+    """Each solve is one task on a worker (its products block tasks): the same W as the
+    local solve, bit for bit, in the order asked, with fewer slots than solves."""
+    X = np.random.default_rng(4).standard_normal((800, 6)).astype(np.float32)
+    L = symmetric_part(laplacian(knn_affinity(X, 10), "symmetric"))
+    rng = np.random.default_rng(5)
+    codes = [rng.integers(-1, k, 800) for k in (2, 3, 4)]
+    W0 = random_init(800, 4, 1)
+    blocks = BlockLaplacian(client, L, partition_bounds(800, 2))
+    reports = []
+    with distributed.get_task_stream(client) as stream:
+        remote = solve_tasks(blocks, codes, W0, 0.5, lambda *a: reports.append(a), at_once=2)
+    for c, W in zip(codes, remote):
+        np.testing.assert_array_equal(W, solve_batch(L, GroupScatter(c), W0, 0.5)[0])
+    solves = {t["key"] for t in stream.data if "wse-solve" in str(t["key"])}
+    assert len(solves) == 3
+    assert [r[:2] for r in reports] == [(1, 3), (2, 3), (3, 3)]
 
 
 @pytest.mark.parametrize("mode", ["evidence", "paper"])

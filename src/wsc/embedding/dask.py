@@ -1,18 +1,25 @@
-"""The WSE graph term on a Dask cluster: the Laplacian as row blocks held by the workers.
+"""The WSE on a Dask cluster: the Laplacian as row blocks held by the workers, each solve a task.
 
 `BlockLaplacian` is an operator `solve_batch` accepts in place of the sparse L: each product
 L @ W sends the small n x r iterate once to the cluster (one task that Dask copies to the
 workers that need it) and stacks the blocks' products L[a:b] @ W. A block's product is the
 same row-by-row sum the whole matrix's product does, so the solve is the same to the bit as
 on one machine; a worker holds its blocks and one iterate, not the graph.
+
+`solve_tasks` runs whole solves as tasks (the held-out folds', say): each task drives its
+iterations on a worker, its products still block tasks on the blocks' holders, so a solve
+costs its worker the n x r iterates and no part of L it does not hold.
 """
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from wsc.embedding.batch import solve_batch
+from wsc.embedding.groups import GroupScatter
 from wsc.graph.dask import held, task_key
 
 
@@ -28,13 +35,29 @@ class BlockLaplacian:
 
     def __init__(self, client: Any, L: sp.csr_matrix, bounds: list[tuple[int, int]]) -> None:
         L = sp.csr_matrix(L)
-        self.shape = L.shape
-        self.dtype = L.dtype
-        self.nnz = L.nnz
-        self.bounds = bounds
+        self._attach(client, [client.submit(held, L[a:b], key=task_key("laplacian-block"))
+                              for a, b in bounds], bounds, L.shape, L.dtype, L.nnz)
+
+    def _attach(self, client: Any, blocks: list, bounds: list[tuple[int, int]],
+                shape: tuple[int, int], dtype: Any, nnz: int) -> None:
+        self.shape, self.dtype, self.nnz, self.bounds = shape, np.dtype(dtype), nnz, bounds
         self._client = client
-        self._blocks = [client.submit(held, L[a:b], key=task_key("laplacian-block"))
-                        for a, b in bounds]
+        self._blocks = blocks
+
+    def recipe(self) -> tuple:
+        """What a task needs to use the same blocks through its own client (`attached`):
+        the blocks' keys, not their futures, which Dask would replace by the blocks' data."""
+        return ([b.key for b in self._blocks], self.bounds, self.shape, self.dtype.str, self.nnz)
+
+    @classmethod
+    def attached(cls, client: Any, recipe: tuple) -> "BlockLaplacian":
+        """The operator over blocks already on the cluster (see `recipe`), for client."""
+        from distributed import Future
+
+        keys, bounds, shape, dtype, nnz = recipe
+        out = cls.__new__(cls)
+        out._attach(client, [Future(k, client=client) for k in keys], bounds, shape, dtype, nnz)
+        return out
 
     def __matmul__(self, W: np.ndarray) -> np.ndarray:
         """L @ W; a float32 L multiplies in float32 and returns float64, as the solver does
@@ -49,3 +72,58 @@ class BlockLaplacian:
                  for block in self._blocks]
         out = np.vstack(self._client.gather(parts))
         return out.astype(np.float64) if single else out
+
+
+def _solve(recipe: tuple, codes: np.ndarray, W0: np.ndarray, lam: float) -> np.ndarray:
+    """One solve as a task: its iterations here, its products through a client of this
+    worker (the task leaves the worker's thread pool meanwhile, so the products it waits
+    for can run on this worker's blocks too)."""
+    from distributed import worker_client
+
+    with worker_client() as client:
+        W, _, _ = solve_batch(BlockLaplacian.attached(client, recipe), GroupScatter(codes),
+                              W0, lam)
+    return W
+
+
+def solve_tasks(L: BlockLaplacian, group_codes: Sequence[np.ndarray], W0: np.ndarray,
+                lam: float, report: Callable[[int, int, float], None] | None = None,
+                at_once: int | None = None) -> list[np.ndarray]:
+    """`solve_batch(L, GroupScatter(codes), W0, lam)`'s W for each codes, one task per solve:
+    at most at_once at a time (default: one per worker; each holds its n x r iterates),
+    handed to the workers in turn. The same W, bit for bit, as a local solve. report(done,
+    total, seconds left) after each."""
+    from distributed import as_completed
+
+    client = L._client
+    workers = sorted(client.nthreads())
+    at_once = max(1, at_once or len(workers))
+    start = client.submit(held, np.asarray(W0, dtype=np.float64), key=task_key("start"))
+    recipe = L.recipe()
+    futures: dict[Any, tuple[int, int]] = {}
+    out: list[np.ndarray | None] = [None] * len(group_codes)
+    begun = time.perf_counter()
+    pending = as_completed()
+
+    def submit(i: int, slot: int) -> None:
+        # each slot's solves prefer one worker, spreading the iterates; any other worker
+        # may take one if that worker is lost
+        future = client.submit(_solve, recipe, np.asarray(group_codes[i]), start, lam,
+                               key=task_key("wse-solve"),
+                               workers=[workers[slot % len(workers)]], allow_other_workers=True)
+        futures[future] = (i, slot)
+        pending.add(future)
+
+    queued = min(at_once, len(group_codes))
+    for i in range(queued):
+        submit(i, i)
+    for done, future in enumerate(pending, 1):
+        i, slot = futures.pop(future)
+        out[i] = future.result()
+        if queued < len(group_codes):
+            submit(queued, slot)
+            queued += 1
+        if report is not None:
+            elapsed = time.perf_counter() - begun
+            report(done, len(group_codes), elapsed / done * (len(group_codes) - done))
+    return out  # type: ignore[return-value]

@@ -148,16 +148,23 @@ class CleaningContext:
     def embed_many(self, group_codes: list[np.ndarray], lam: float, n_components: int,
                    what: str = "embedding") -> list[np.ndarray]:
         """Several WSE embeddings of the shared graph (one per group coding), on n_jobs
-        threads: the solver's time is in sparse products, which release the GIL."""
+        threads: the solver's time is in sparse products, which release the GIL. With a
+        client, each solve is a task on the workers (`wsc.embedding.dask.solve_tasks`; the
+        same embeddings)."""
         W0 = self.to_local(random_init(self.n, n_components, self.random_state))
+        local_codes = [compact_codes(self.to_local(codes)) for codes in group_codes]
 
-        def solve(codes: np.ndarray) -> np.ndarray:
-            W, _, _ = solve_batch(self.L, GroupScatter(compact_codes(self.to_local(codes))),
-                                  W0, lam)
+        def normalised(W: np.ndarray) -> np.ndarray:
             return self.from_local(W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True),
                                                   1e-12))
 
-        return map_threads(solve, group_codes, self.n_jobs, self.reporter(what))
+        if self.client is not None:
+            from wsc.embedding.dask import solve_tasks
+            return [normalised(W) for W in solve_tasks(self.L, local_codes, W0, lam,
+                                                       self.reporter(what))]
+        return map_threads(lambda codes: normalised(solve_batch(self.L, GroupScatter(codes),
+                                                                W0, lam)[0]),
+                           local_codes, self.n_jobs, self.reporter(what))
 
     def nearest_in(self, E: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
         """For each of rows, the k of its feature neighbours nearest in the embedding E

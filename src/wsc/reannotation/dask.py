@@ -2,9 +2,10 @@
 
 - the feature neighbour search: shards of rows searched by every query block, merged exactly
   (`wsc.graph.dask`);
-- the WSE graph term: the Laplacian as row blocks on the workers (`wsc.embedding.dask`);
-  every WSE solve (the full one, each held-out fold's, each column's in paper mode) runs
-  its iterations on the client, n_jobs solves at a time, each product L @ W as block tasks;
+- the WSE: the Laplacian as row blocks on the workers (`wsc.embedding.dask`); every WSE
+  solve (the full one, each held-out fold's, each column's in paper mode) is a task on a
+  worker, one per worker at a time, that runs its iterations there and sends each product
+  L @ W as block tasks to the blocks' holders;
 - the noise-aware classifier: one task per fold, fitted on that fold's training rows;
 - the neighbour votes: one task per row partition (its rows' lists, the column's codes).
 The rest (candidate re-ranking, rank-order clustering, pooling) runs on the client: it is
