@@ -152,7 +152,7 @@ def projection(local: pd.Series, dask_row: pd.Series) -> list[tuple[int, float]]
              "wse": stages.get("wse_knn", 0.0) + stages.get("embedding", 0.0)}
     rest = dask_row.wall_s - sum(walls.values())
     products = tasks.get("product", [0, 0.0])[0] / P
-    iterate_bytes = dask_row.rows * 10 * 8
+    iterate_bytes = dask_row.rows * 10 * 4   # the iterate goes out in float32 (L's dtype)
     out = []
     for N in MACHINES:
         total = rest

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from wsc.embedding.batch import solve_batch
 from wsc.embedding.groups import GroupScatter
-from wsc.graph.dask import held, task_key
+from wsc.graph.dask import held, quiet_large_graphs, task_key
 
 
 def _block_product(block: sp.csr_matrix, W: np.ndarray) -> np.ndarray:
@@ -80,7 +80,7 @@ def _solve(recipe: tuple, codes: np.ndarray, W0: np.ndarray, lam: float) -> np.n
     for can run on this worker's blocks too)."""
     from distributed import worker_client
 
-    with worker_client() as client:
+    with worker_client() as client, quiet_large_graphs():
         W, _, _ = solve_batch(BlockLaplacian.attached(client, recipe), GroupScatter(codes),
                               W0, lam)
     return W

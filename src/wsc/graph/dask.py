@@ -49,6 +49,17 @@ def task_key(what: str) -> str:
     return f"wsc-{what}-{uuid.uuid4().hex}"
 
 
+def quiet_large_graphs():
+    """A context in which distributed does not warn about tasks that carry their data.
+
+    The cleaner's tasks carry their inputs on purpose (the recipe Dask recomputes a lost
+    piece from): an iterate, a Laplacian block or a fold's rows may exceed distributed's
+    10 MB large-graph warning, which is meant for graphs that could have referred to data."""
+    import dask
+
+    return dask.config.set({"distributed.admin.large-graph-warning-threshold": "64GB"})
+
+
 def held(piece: Any) -> Any:
     """A piece of data held by a worker (the task's input is its recipe, so Dask can
     recompute it on another worker if its holder is lost)."""

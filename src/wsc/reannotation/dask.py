@@ -21,22 +21,16 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-# Tasks carry their data (the recipe Dask recomputes a lost piece from): the iterate, a
-# Laplacian block or a fold's training rows may exceed distributed's 10 MB large-graph
-# warning, which is meant for graphs that could have referred to data instead.
-_LARGE_GRAPH = "distributed.admin.large-graph-warning-threshold"
-
 
 @contextlib.contextmanager
 def on_cluster(client: Any) -> Iterator[None]:
     """Set up client's workers for the cleaner (one thread per task, `wsc.workers`) and keep
     distributed's large-graph warning quiet for the cleaner's data-carrying tasks."""
-    import dask
-
+    from wsc.graph.dask import quiet_large_graphs
     from wsc.workers import install_thread_policy
 
     install_thread_policy(client)
-    with dask.config.set({_LARGE_GRAPH: "64GB"}):
+    with quiet_large_graphs():
         yield
 
 
