@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wsc.reannotation.noise import clean_posterior, estimate_transition, row_posterior
+from wsc.reannotation.noise import (clean_posterior, estimate_transition, match_prior,
+                                   row_posterior)
 from wsc.reannotation.pooling import mixture_weights, pool
 from wsc.reannotation.sources import Evidence
 
@@ -55,7 +56,10 @@ def decide(evidence: dict[str, Evidence], codes: np.ndarray, n_classes: int,
     its posterior P(true | x) T(x)[true, weak] is used (it models noise that varies from
     image to image; on fewer rows its T(x) drifts to the identity, the classifier's own
     uncertainty absorbing the annotator's errors); otherwise the pooled P(weak | x) is
-    inverted through one noise matrix estimated by the confident joint. Rows whose
+    inverted through one noise matrix estimated by the confident joint. Where that source
+    carries half of the weight, the posterior's class shares are then set to the ones its
+    P(true | x) implies (`match_prior`): on real faces the annotator's own shares (fear
+    five times too often) otherwise survive the cleaning. Rows whose
     posterior is below min_confidence are pruned, least confident first, but never more
     than a (1 - min_coverage) share.
     """
@@ -66,11 +70,14 @@ def decide(evidence: dict[str, Evidence], codes: np.ndarray, n_classes: int,
     counts = np.bincount(codes[codes >= 0], minlength=n_classes)
     own = [i for i, s in enumerate(names) if evidence[s].likelihood is not None]
     best = max(own, key=lambda i: weights[i]) if own else None
-    if best is not None and weights[best] >= 0.5 and counts.min() >= MIN_CLASS_ROWS:
+    trusted = best is not None and weights[best] >= 0.5
+    if trusted and counts.min() >= MIN_CLASS_ROWS:
         e = evidence[names[best]]
         posterior, source = row_posterior(e.true_proba, e.likelihood), names[best]
     else:
         posterior, source = clean_posterior(pooled, T, codes), "pooled"
+    if trusted:   # the class shares its P(true | x) implies (docs/cleaning.md, real faces)
+        posterior = match_prior(posterior, evidence[names[best]].true_proba.mean(axis=0))
     confidence = posterior.max(axis=1)
     kept = keep_confident(confidence, min_confidence, min_coverage)
     labels = np.where(kept, posterior.argmax(axis=1), -1)
