@@ -8,9 +8,10 @@ full coverage) and cleanlab relabel dropping its own least confident rows (the p
 the label it outputs) down to the WSC default's coverage; WSC default (evidence mode) as it
 prunes and at full coverage (every row's posterior argmax); WSC paper mode; and a ceiling,
 logistic regression cross-validated on the *true* labels. Agreement with the truth on kept
-rows and coverage, overall and per true class. Then the classifier claim: one logistic
-regression trained on a train split with raw / WSC-cleaned / cleanlab / true labels, scored
-on the held-out split against the truth (macro F1, accuracy), for several splits.
+rows and coverage, overall and per true class (and per class the precision and F1). Then
+the classifier claim: one logistic regression trained on a train split with raw /
+WSC-cleaned / cleanlab / true labels, scored on the held-out split against the truth
+(macro F1, accuracy), for several splits.
 
     .venv/bin/python benchmarks/bench_real.py [--work out/fer_dev] [--seeds 0 1 2]
         [--blocks geometry blendshapes appearance] [--skip-classifier]
@@ -96,14 +97,21 @@ def methods(X: np.ndarray, y: np.ndarray, truth: np.ndarray, seed: int
 
 def score(name: str, labels: np.ndarray, kept: np.ndarray, truth: np.ndarray,
           classes: list[str], seconds: float) -> list[dict]:
-    """Overall and per-true-class agreement (kept rows) and coverage of one method."""
+    """Overall and per-true-class agreement (kept rows: the class's recall) and coverage of
+    one method; per class also the precision (of the kept rows given the class, the share
+    truly of it) and F1."""
     kept = kept & (labels >= 0)
     rows = []
     for c, cname in [(-1, "all")] + list(enumerate(classes)):
         sel = np.ones(truth.size, dtype=bool) if c < 0 else truth == c
         k = kept & sel
-        rows.append(dict(method=name, cls=cname, n=int(sel.sum()),
-                         agreement=float((labels[k] == truth[k]).mean()) if k.any() else np.nan,
+        recall = float((labels[k] == truth[k]).mean()) if k.any() else np.nan
+        given = kept & (labels == c)
+        precision = (float((truth[given] == c).mean()) if given.any() else np.nan) if c >= 0 \
+            else recall
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+        rows.append(dict(method=name, cls=cname, n=int(sel.sum()), agreement=recall,
+                         precision=precision, f1=f1,
                          coverage=float(k.sum() / max(sel.sum(), 1)), seconds=round(seconds, 1)))
     return rows
 
@@ -184,6 +192,9 @@ def main() -> None:
     cov = table[table.cls == "all"].set_index("method")["coverage"]
     wide.insert(0, "coverage", cov)
     print(wide.round(3).to_string())
+    f1 = table.pivot_table(index="method", columns="cls", values="f1", sort=False)
+    print("per-class F1 (kept rows):")
+    print(f1.drop(columns="all").round(3).to_string())
     if not args.skip_classifier:
         clf = classifier_table(args.work, args.data, args.blocks, args.seeds)
         clf.to_csv(RESULTS / f"real_classifier{args.tag}.csv", index=False)
