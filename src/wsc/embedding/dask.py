@@ -11,7 +11,7 @@ on one machine; a worker holds its blocks and one iterate, not the graph.
 iterations on a worker, its products still block tasks on the blocks' holders, so a solve
 costs its worker the n x r iterates and no part of L it does not hold. Its iterate for a
 product is stored on its own worker (`Client.scatter`), not sent as a task through the
-scheduler: the WSE stages took 17% less at 1M rows (docs/dask.md). Such an iterate cannot
+scheduler: the WSE stages took a fifth less at 1M rows (docs/dask.md). Such an iterate cannot
 be recomputed, and need not be: it is lost only with the worker running the solve, whose
 task Dask then runs again from its start.
 """
