@@ -106,9 +106,8 @@ def score(name: str, labels: np.ndarray, kept: np.ndarray, truth: np.ndarray,
         sel = np.ones(truth.size, dtype=bool) if c < 0 else truth == c
         k = kept & sel
         recall = float((labels[k] == truth[k]).mean()) if k.any() else np.nan
-        given = kept & (labels == c)
-        precision = (float((truth[given] == c).mean()) if given.any() else np.nan) if c >= 0 \
-            else recall
+        given = kept & (labels == c) if c >= 0 else k     # overall: precision = agreement
+        precision = float((truth[given] == labels[given]).mean()) if given.any() else np.nan
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
         rows.append(dict(method=name, cls=cname, n=int(sel.sum()), agreement=recall,
                          precision=precision, f1=f1,

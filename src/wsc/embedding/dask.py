@@ -36,19 +36,20 @@ class BlockLaplacian:
     """A symmetric sparse L held as row blocks on a Dask cluster; supports L @ W.
 
     bounds: the (start, stop) row ranges of the blocks. The client keeps only the futures;
-    the blocks are freed on the workers when this object is."""
+    the blocks are freed on the workers when this object is. client: the client products
+    are submitted through."""
 
     def __init__(self, client: Any, L: sp.csr_matrix, bounds: list[tuple[int, int]]) -> None:
         L = sp.csr_matrix(L)
         self._attach(client, [client.submit(held, L[a:b], key=task_key("laplacian-block"))
-                              for a, b in bounds], bounds, L.shape, L.dtype, L.nnz)
+                              for a, b in bounds], bounds, L.shape, L.dtype, L.nnz, None)
 
     def _attach(self, client: Any, blocks: list, bounds: list[tuple[int, int]],
-                shape: tuple[int, int], dtype: Any, nnz: int) -> None:
+                shape: tuple[int, int], dtype: Any, nnz: int, here: str | None) -> None:
         self.shape, self.dtype, self.nnz, self.bounds = shape, np.dtype(dtype), nnz, bounds
-        self._client = client
+        self.client = client
         self._blocks = blocks
-        self._here: str | None = None   # the worker address iterates are stored on, if any
+        self._here = here   # the worker address iterates are stored on, if any
 
     def recipe(self) -> tuple:
         """What a task needs to use the same blocks through its own client (`attached`):
@@ -63,8 +64,8 @@ class BlockLaplacian:
 
         keys, bounds, shape, dtype, nnz = recipe
         out = cls.__new__(cls)
-        out._attach(client, [Future(k, client=client) for k in keys], bounds, shape, dtype, nnz)
-        out._here = here
+        out._attach(client, [Future(k, client=client) for k in keys], bounds, shape, dtype, nnz,
+                    here)
         return out
 
     def __matmul__(self, W: np.ndarray) -> np.ndarray:
@@ -76,12 +77,12 @@ class BlockLaplacian:
         single = self.dtype == np.float32
         W = W.astype(np.float32) if single else W
         if self._here is None:
-            iterate = self._client.submit(held, W, key=task_key("iterate"))
+            iterate = self.client.submit(held, W, key=task_key("iterate"))
         else:
-            [iterate] = self._client.scatter([W], workers=[self._here], hash=False)
-        parts = [self._client.submit(_block_product, block, iterate, key=task_key("product"))
+            [iterate] = self.client.scatter([W], workers=[self._here], hash=False)
+        parts = [self.client.submit(_block_product, block, iterate, key=task_key("product"))
                  for block in self._blocks]
-        out = np.vstack(self._client.gather(parts))
+        out = np.vstack(self.client.gather(parts))
         return out.astype(np.float64) if single else out
 
 
@@ -106,7 +107,7 @@ def solve_tasks(L: BlockLaplacian, group_codes: Sequence[np.ndarray], W0: np.nda
     total, seconds left) after each."""
     from distributed import as_completed
 
-    client = L._client
+    client = L.client
     workers = sorted(client.nthreads())
     at_once = max(1, at_once or len(workers))
     start = client.submit(held, np.asarray(W0, dtype=np.float64), key=task_key("start"))

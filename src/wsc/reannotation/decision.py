@@ -70,14 +70,14 @@ def decide(evidence: dict[str, Evidence], codes: np.ndarray, n_classes: int,
     counts = np.bincount(codes[codes >= 0], minlength=n_classes)
     own = [i for i, s in enumerate(names) if evidence[s].likelihood is not None]
     best = max(own, key=lambda i: weights[i]) if own else None
-    trusted = best is not None and weights[best] >= 0.5
-    if trusted and counts.min() >= MIN_CLASS_ROWS:
-        e = evidence[names[best]]
-        posterior, source = row_posterior(e.true_proba, e.likelihood), names[best]
+    trusted = evidence[names[best]] if best is not None and weights[best] >= 0.5 else None
+    if trusted is not None and counts.min() >= MIN_CLASS_ROWS:
+        posterior = row_posterior(trusted.true_proba, trusted.likelihood)
+        source = names[best]
     else:
         posterior, source = clean_posterior(pooled, T, codes), "pooled"
-    if trusted:   # the class shares its P(true | x) implies (docs/cleaning.md, real faces)
-        posterior = match_prior(posterior, evidence[names[best]].true_proba.mean(axis=0))
+    if trusted is not None:   # the class shares its P(true | x) implies (docs/cleaning.md)
+        posterior = match_prior(posterior, trusted.true_proba.mean(axis=0))
     confidence = posterior.max(axis=1)
     kept = keep_confident(confidence, min_confidence, min_coverage)
     labels = np.where(kept, posterior.argmax(axis=1), -1)
