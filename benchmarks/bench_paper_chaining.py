@@ -9,7 +9,7 @@ largest cluster share), and the uMQI's range over the thresholds. Plus near-dupl
 (identical pixels; feature-space nearest neighbours much closer than typical) and whether
 dropping them changes the chaining.
 
-    .venv/bin/python benchmarks/bench_paper_chaining.py [--work out/fer_dev]
+    .venv/bin/python benchmarks/bench_paper_chaining.py [--data fer_dev.npz] [--work out/fer_dev]
 
 Writes benchmarks/results/paper_chaining.csv and paper_chaining_curve.csv (the uMQI curve of
 the paper mode's embedding at k = 50) and prints the table.
@@ -82,14 +82,15 @@ def duplicates(images: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, dict]:
 
 
 def main() -> None:
-    from real_faces import load
+    from real_faces import add_data_arguments, data_paths, load
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
+    add_data_arguments(parser)
     parser.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20, 50])
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    faces = load(args.work)
+    work, data_file = data_paths(args)
+    faces = load(work, data_file)
     from bench_cleaning import digits
 
     Xd, _, yd = digits("sym", 0.2, 100)
@@ -100,8 +101,7 @@ def main() -> None:
             for k in args.ks:
                 rows.append(dict(dataset=name, space=space, **measure(Z, k)))
                 print(rows[-1], flush=True)
-    with np.load(Path(__file__).resolve().parents[1] / ".." / "shared" / "data" /
-                 "fer_dev.npz") as d:
+    with np.load(data_file) as d:
         images = d["images"][faces.index]
     dup, counts = duplicates(images, faces.X)
     print(counts)

@@ -12,7 +12,7 @@ Data: digits (20%/40% symmetric, 30% pair-flip noise), synthetic AU data, real f
 noisy vs FERPlus truth, the store made by benchmarks/bench_real.py).
 
     .venv/bin/python benchmarks/bench_paper_mode.py [--datasets digits_sym20 ... au_synth real]
-        [--seeds 0 1 2 3 4] [--n-au 20000] [--work out/fer_dev]
+        [--seeds 0 1 2 3 4] [--n-au 20000] [--data fer_dev.npz] [--work out/fer_dev]
 
 Rows go to benchmarks/results/paper_mode_runs.csv (per data set, seed, variant, column; a
 rerun skips finished rows), the summary to paper_mode_summary.csv.
@@ -36,12 +36,12 @@ VARIANTS = {"before": (1.0, 0.0), "guard": (0.5, 0.0), "guard+majority": (0.5, 0
 DATASETS = ["digits_sym20", "digits_sym40", "digits_pair30", "au_synth", "real"]
 
 
-def load(name: str, seed: int, n_au: int, work: Path):
-    """(X, Y_true, Y_noisy, columns) for one data set and seed."""
+def load(name: str, seed: int, n_au: int, real: tuple[Path, Path] | None):
+    """(X, Y_true, Y_noisy, columns) for one data set and seed (real: (work, data))."""
     if name == "real":
         from real_faces import load as load_real
 
-        f = load_real(work)
+        f = load_real(*real)
         return f.X, f.truth[:, None], f.noisy[:, None], ["emotion"]
     from bench_cleaning import load as load_bench
 
@@ -53,13 +53,16 @@ def main() -> None:
     from wsc.reannotation.context import auto_graph_neighbors, build_context
     from wsc.reannotation.paper import cluster_majority, prune_oversize
 
+    from real_faces import add_data_arguments, data_paths
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-au", type=int, default=20000)
-    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
+    add_data_arguments(parser)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    real = data_paths(args) if "real" in args.datasets else None
     RESULTS.mkdir(parents=True, exist_ok=True)
     done = set()
     if RUNS.exists():
@@ -70,7 +73,7 @@ def main() -> None:
         for seed in seeds:
             if (name, seed) in done:
                 continue
-            X, Yt, Yn, columns = load(name, seed, args.n_au, args.work)
+            X, Yt, Yn, columns = load(name, seed, args.n_au, real)
             rows = []
             for j, col in enumerate(columns):
                 y, t = Yn[:, j].astype(np.int64), Yt[:, j].astype(np.int64)

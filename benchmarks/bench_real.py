@@ -13,7 +13,8 @@ the classifier claim: one logistic regression trained on a train split with raw 
 WSC-cleaned / cleanlab / true labels, scored on the held-out split against the truth
 (macro F1, accuracy), for several splits.
 
-    .venv/bin/python benchmarks/bench_real.py [--work out/fer_dev] [--seeds 0 1 2]
+    .venv/bin/python benchmarks/bench_real.py [--data fer_dev.npz] [--work out/fer_dev]
+        [--seeds 0 1 2]
         [--blocks geometry blendshapes appearance] [--skip-classifier]
 
 Writes benchmarks/results/real_cleaning.csv (per method and class), real_classifier.csv and
@@ -32,7 +33,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cleaning import cleanlab_probs, knn_vote  # noqa: E402
-from real_faces import FER, load, prepare  # noqa: E402
+from real_faces import add_data_arguments, data_paths, load, prepare  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -169,9 +170,7 @@ def classifier_table(work: Path, data: Path, blocks: list[str] | None, seeds: li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"),
-                        help="folder for the PNGs and the feature store (outside the repo)")
-    parser.add_argument("--data", type=Path, default=FER)
+    add_data_arguments(parser)
     parser.add_argument("--blocks", nargs="+", default=None,
                         help="refit the transform on these blocks only (default: the store's)")
     parser.add_argument("--seed", type=int, default=0)
@@ -181,11 +180,10 @@ def main() -> None:
     parser.add_argument("--skip-classifier", action="store_true")
     parser.add_argument("--tag", default="", help="suffix of the result files")
     args = parser.parse_args()
-    if not args.data.is_file():
-        sys.exit(f"{args.data}: not found (the real-face data lives outside the repository)")
-    prepare(args.work, args.data, args.processes)
+    work, data = data_paths(args)
+    prepare(work, data, args.processes)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table = cleaning_table(args.work, args.data, args.blocks, args.seed)
+    table = cleaning_table(work, data, args.blocks, args.seed)
     table.to_csv(RESULTS / f"real_cleaning{args.tag}.csv", index=False)
     wide = table.pivot_table(index="method", columns="cls", values="agreement", sort=False)
     cov = table[table.cls == "all"].set_index("method")["coverage"]
@@ -195,7 +193,7 @@ def main() -> None:
     print("per-class F1 (kept rows):")
     print(f1.drop(columns="all").round(3).to_string())
     if not args.skip_classifier:
-        clf = classifier_table(args.work, args.data, args.blocks, args.seeds)
+        clf = classifier_table(work, data, args.blocks, args.seeds)
         clf.to_csv(RESULTS / f"real_classifier{args.tag}.csv", index=False)
         print(clf.groupby("labels", sort=False)[["train_rows", "train_agreement", "macro_f1",
                                                   "accuracy"]].mean().round(3).to_string())

@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cleaning import cleanlab_probs, knn_vote  # noqa: E402
-from real_faces import load  # noqa: E402
+from real_faces import add_data_arguments, data_paths, load  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BLOCKS = ["geometry", "blendshapes", "appearance"]
@@ -106,16 +106,17 @@ def main() -> None:
     from wsc.reannotation import WSC
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
+    add_data_arguments(parser)
     parser.add_argument("--variants", nargs="+", default=None)
     parser.add_argument("--skip-wsc", action="store_true")
     parser.add_argument("--tag", default="", help="suffix of the result file")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    faces = load(args.work)
+    work, data = data_paths(args)
+    faces = load(work, data)
     y, t = faces.noisy, faces.truth
     rows = []
-    for name, make in variants(args.work).items():
+    for name, make in variants(work).items():
         if args.variants and name not in args.variants:
             continue
         start = time.time()

@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cleaning import load as load_quality  # noqa: E402
-from real_faces import FER, load as load_faces  # noqa: E402
+from real_faces import add_data_arguments, data_paths, load as load_faces  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TAUS = (0.75, 0.8, 0.85)
@@ -70,14 +70,14 @@ def freeze_unseen(labels: np.ndarray, codes: np.ndarray, unseen: np.ndarray) -> 
     return out
 
 
-def real_part(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def real_part(work: Path, data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     from sklearn.metrics import roc_auc_score
 
     from wsc.reannotation import WSC
     from wsc.reannotation.decision import decide
     from wsc.threads import cleaner_threads
 
-    faces = load_faces(work, FER, None)
+    faces = load_faces(work, data, None)
     y, truth, classes = faces.noisy.astype(np.int64), faces.truth, faces.classes
     K = len(classes)
     model = WSC(mode="evidence", random_state=0)
@@ -144,11 +144,11 @@ def quality_part() -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("out/fer_dev"))
+    add_data_arguments(parser)
     parser.add_argument("--csv", default="real_weak_classes.csv")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    classes, real = real_part(args.work)
+    classes, real = real_part(*data_paths(args))
     print(classes.round(3).to_string(index=False))
     print(real.round(3).to_string(index=False), flush=True)
     quality = quality_part()
