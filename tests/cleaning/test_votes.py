@@ -77,6 +77,41 @@ def test_transition_recovered_and_posterior_uses_own_label():
     np.testing.assert_array_equal(clean_posterior(flat, T, np.array([0, 1])).argmax(1), [0, 1])
 
 
+def test_invert_noise_exact_inside_and_nearest_outside():
+    from wsc.reannotation.noise import invert_noise
+
+    rng = np.random.default_rng(0)
+    T = np.array([[0.5, 0.3, 0.2], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    p_true = rng.dirichlet(np.ones(3), 50)
+    # inside the image of the simplex: the exact inverse
+    np.testing.assert_allclose(invert_noise(p_true @ T, T), p_true, atol=1e-9)
+    # outside it: a distribution whose image is nearer in KL than any other tried
+    outside = np.array([[0.9, 0.05, 0.05], [0.05, 0.05, 0.9]])
+    p = invert_noise(outside, T)
+    assert (p >= 0).all() and np.allclose(p.sum(1), 1)
+
+    def kl(target: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return (target * np.log(target / (q @ T))).sum(1)
+    others = rng.dirichlet(np.ones(3), 2000)
+    for row in range(2):
+        assert kl(outside[row:row + 1], p[row:row + 1])[0] <= kl(outside[row:row + 1], others).min() + 1e-9
+
+
+def test_ill_conditioned_noise_does_not_distort():
+    """A nearly singular T (two weak classes the annotator mixes up): the inverse of a row
+    outside the image swings to +4 / -3 on them, and clipping it squeezes the third class,
+    which the evidence explains well; the nearest distribution keeps that class's share."""
+    from wsc.reannotation.noise import invert_noise
+
+    T = np.array([[0.52, 0.48, 0.0], [0.48, 0.52, 0.0], [0.05, 0.05, 0.9]])
+    p_weak = np.array([[0.6, 0.3, 0.1]])
+    clipped = np.clip(p_weak @ np.linalg.pinv(T), 0, None)
+    clipped /= clipped.sum()
+    assert clipped[0, 2] < 0.03
+    p = invert_noise(p_weak, T)
+    np.testing.assert_allclose(p[0], [0.889, 0.0, 0.111], atol=1e-3)
+
+
 def test_row_posterior_uses_each_rows_noise():
     from wsc.reannotation.noise import row_posterior
 

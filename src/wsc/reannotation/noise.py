@@ -35,15 +35,39 @@ def estimate_transition(p_weak: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def clean_posterior(p_weak: np.ndarray, T: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """P(true = c | x, weak label): invert the noise on P(weak | x), then weigh by T[c, weak].
 
-    P(weak | x) = T^T P(true | x), so P(true | x) = clip(P(weak | x) T^-1) renormalised;
-    the row's own weak label (independent of x given the true class) multiplies it by
-    T[c, weak]. Rows without a weak label keep P(true | x).
+    P(weak | x) = T^T P(true | x), so P(true | x) is the distribution whose image through T
+    is P(weak | x) (`invert_noise`); the row's own weak label (independent of x given the
+    true class) multiplies it by T[c, weak]. Rows without a weak label keep P(true | x).
     """
-    p_true = np.clip(p_weak @ np.linalg.pinv(T), 1e-6, None)
+    p_true = np.clip(invert_noise(p_weak, T), 1e-6, None)
     p_true /= p_true.sum(axis=1, keepdims=True)
     like = np.where(codes[:, None] >= 0, T[:, np.maximum(codes, 0)].T, 1.0)
     post = p_true * like
     return post / post.sum(axis=1, keepdims=True)
+
+
+def invert_noise(p_weak: np.ndarray, T: np.ndarray, max_iter: int = 500,
+                 tol: float = 1e-7) -> np.ndarray:
+    """Per row the P(true | x) in the simplex whose image P(true | x) T is nearest P(weak | x)
+    in KL divergence: the exact inverse where it is a distribution, else EM on the mixture
+    weights (the weak distributions T[c] are the components). Clipping the inverse instead
+    amplifies noise when T is ill-conditioned (a few hundred rows, a weak class the
+    annotator rarely gets right): on 386 real faces it put 31% of them in the rarest class
+    (docs/cleaning.md)."""
+    p = p_weak @ np.linalg.pinv(T)
+    outside = np.flatnonzero((p < 0).any(axis=1))
+    if outside.size:
+        target = p_weak[outside]
+        q = np.full(target.shape, 1.0 / T.shape[0])
+        for _ in range(max_iter):
+            new = q * ((target / np.clip(q @ T, 1e-300, None)) @ T.T)
+            new /= new.sum(axis=1, keepdims=True)
+            done = np.abs(new - q).max() < tol
+            q = new
+            if done:
+                break
+        p[outside] = q
+    return p
 
 
 def row_posterior(p_true: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
