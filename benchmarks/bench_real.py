@@ -33,7 +33,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cleaning import cleanlab_probs, knn_vote  # noqa: E402
-from real_faces import add_data_arguments, data_paths, load, prepare  # noqa: E402
+from real_faces import RealFaces, add_data_arguments, data_paths, load, prepare  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -116,8 +116,24 @@ def score(name: str, labels: np.ndarray, kept: np.ndarray, truth: np.ndarray,
     return rows
 
 
-def cleaning_table(work: Path, data: Path, blocks: list[str] | None, seed: int) -> pd.DataFrame:
-    faces = load(work, data, blocks)
+def logistic():
+    """The classifier of the classifier claim: logistic regression on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def split(truth: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) rows: a stratified 2/3 : 1/3 split of the faces."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(np.arange(truth.size), test_size=1 / 3, stratify=truth,
+                            random_state=seed)
+
+
+def cleaning_table(faces: RealFaces, blocks: list[str] | None, seed: int) -> pd.DataFrame:
     print(f"{len(faces.X)} faces with features of {faces.n_images} "
           f"({len(faces.X) / faces.n_images:.3f}); raw agreement "
           f"{(faces.noisy == faces.truth).mean():.3f}", flush=True)
@@ -129,21 +145,14 @@ def cleaning_table(work: Path, data: Path, blocks: list[str] | None, seed: int) 
     return table
 
 
-def classifier_table(work: Path, data: Path, blocks: list[str] | None, seeds: list[int]
-                     ) -> pd.DataFrame:
+def classifier_table(faces: RealFaces, seeds: list[int]) -> pd.DataFrame:
     """Logistic regression on a stratified 2/3 train split with each label set, scored on the
     held-out third against the truth."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    faces = load(work, data, blocks)
     rows = []
     for seed in seeds:
-        tr, te = train_test_split(np.arange(len(faces.X)), test_size=1 / 3,
-                                  stratify=faces.truth, random_state=seed)
+        tr, te = split(faces.truth, seed)
         X, y = faces.X[tr], faces.noisy[tr]
         default = wsc_fit(X, y, "evidence", seed)
         paper = wsc_fit(X, y, "paper", seed)
@@ -157,9 +166,7 @@ def classifier_table(work: Path, data: Path, blocks: list[str] | None, seeds: li
                 "true": (faces.truth[tr], np.ones(y.size, bool))}
         for name, (labels, kept) in sets.items():
             kept = kept & (labels >= 0)
-            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-            model.fit(X[kept], labels[kept])
-            pred = model.predict(faces.X[te])
+            pred = logistic().fit(X[kept], labels[kept]).predict(faces.X[te])
             rows.append(dict(labels=name, seed=seed, train_rows=int(kept.sum()),
                              train_agreement=float((labels[kept] == faces.truth[tr][kept]).mean()),
                              macro_f1=f1_score(faces.truth[te], pred, average="macro"),
@@ -182,8 +189,9 @@ def main() -> None:
     args = parser.parse_args()
     work, data = data_paths(args)
     prepare(work, data, args.processes)
+    faces = load(work, data, args.blocks)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table = cleaning_table(work, data, args.blocks, args.seed)
+    table = cleaning_table(faces, args.blocks, args.seed)
     table.to_csv(RESULTS / f"real_cleaning{args.tag}.csv", index=False)
     wide = table.pivot_table(index="method", columns="cls", values="agreement", sort=False)
     cov = table[table.cls == "all"].set_index("method")["coverage"]
@@ -193,7 +201,7 @@ def main() -> None:
     print("per-class F1 (kept rows):")
     print(f1.drop(columns="all").round(3).to_string())
     if not args.skip_classifier:
-        clf = classifier_table(work, data, args.blocks, args.seeds)
+        clf = classifier_table(faces, args.seeds)
         clf.to_csv(RESULTS / f"real_classifier{args.tag}.csv", index=False)
         print(clf.groupby("labels", sort=False)[["train_rows", "train_agreement", "macro_f1",
                                                   "accuracy"]].mean().round(3).to_string())

@@ -27,18 +27,10 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_real import wsc_fit  # noqa: E402
+from bench_real import logistic, split, wsc_fit  # noqa: E402
 from real_faces import add_data_arguments, data_paths, load, prepare  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def logistic():
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 
 def label_sets(X: np.ndarray, y: np.ndarray, t: np.ndarray, K: int, seed: int
@@ -63,7 +55,6 @@ def label_sets(X: np.ndarray, y: np.ndarray, t: np.ndarray, K: int, seed: int
 
 def main() -> None:
     from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_arguments(parser)
@@ -77,8 +68,7 @@ def main() -> None:
     K = len(faces.classes)
     rows, classes = [], []
     for seed in args.seeds:
-        tr, te = train_test_split(np.arange(len(faces.X)), test_size=1 / 3,
-                                  stratify=faces.truth, random_state=seed)
+        tr, te = split(faces.truth, seed)
         X, y, t = faces.X[tr], faces.noisy[tr], faces.truth[tr]
         for name, labels in label_sets(X, y, t, K, seed).items():
             pred = logistic().fit(X, labels).predict(faces.X[te])

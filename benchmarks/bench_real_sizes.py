@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_real import cleaning_table, score, wsc_fit  # noqa: E402
-from real_faces import FER, load, prepare  # noqa: E402
+from real_faces import RealFaces, add_data_arguments, data_paths, load, prepare  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -45,27 +45,22 @@ def draw(data: Path, n: int, seed: int, out: Path) -> Path:
     return out
 
 
-def clipped_inverse(p_weak: np.ndarray, T: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The pooled posterior before: P(weak | x) T^-1 clipped at 1e-6 and renormalised, times
-    T[c, weak]."""
-    p_true = np.clip(p_weak @ np.linalg.pinv(T), 1e-6, None)
-    p_true /= p_true.sum(axis=1, keepdims=True)
-    like = np.where(codes[:, None] >= 0, T[:, np.maximum(codes, 0)].T, 1.0)
-    post = p_true * like
-    return post / post.sum(axis=1, keepdims=True)
+def clipped_inverse(p_weak: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """The noise inversion before `invert_noise`: P(weak | x) T^-1 clipped at zero (the
+    posterior then floors it at 1e-6 and renormalises, as before)."""
+    return np.clip(p_weak @ np.linalg.pinv(T), 0.0, None)
 
 
-def before(work: Path, data: Path) -> pd.DataFrame:
+def before(faces: RealFaces) -> pd.DataFrame:
     """The WSC default with the clipped inverse, scored as bench_real scores the rest."""
-    import wsc.reannotation.decision as decision
+    import wsc.reannotation.noise as noise
 
-    faces = load(work, data)
-    current = decision.clean_posterior
-    decision.clean_posterior = clipped_inverse
+    current = noise.invert_noise
+    noise.invert_noise = clipped_inverse
     try:
         model = wsc_fit(faces.X, faces.noisy, "evidence", 0)
     finally:
-        decision.clean_posterior = current
+        noise.invert_noise = current
     rows = score("wsc_default_clipped_inverse", model.label_codes_, model.kept_, faces.truth,
                  faces.classes, 0.0)
     return pd.DataFrame(rows[:1])
@@ -75,23 +70,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[400, 1000, 2000])
     parser.add_argument("--draws", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--data", type=Path, default=FER)
-    parser.add_argument("--work", type=Path, default=None,
-                        help="folder for the draws and their stores (default out/<stem>_sizes)")
+    add_data_arguments(parser)      # --work: the draws' folder (default out/<stem>_sizes)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--csv", default="real_sizes.csv")
     args = parser.parse_args()
-    if not args.data.is_file():
-        sys.exit(f"{args.data}: not found (the real-face data lives outside the repository)")
-    root = args.work if args.work is not None else Path("out") / f"{args.data.stem}_sizes"
+    work, data = data_paths(args)
+    root = work if args.work is not None else work.with_name(f"{work.name}_sizes")
     rows = []
     for n in args.sizes:
         for seed in args.draws:
-            sub = draw(args.data, n, seed, root / f"n{n}_draw{seed}.npz")
-            work = root / f"n{n}_draw{seed}"
-            prepare(work, sub, args.processes)
-            table = cleaning_table(work, sub, None, 0)
-            table = pd.concat([table[table.cls == "all"], before(work, sub)], ignore_index=True)
+            sub = draw(data, n, seed, root / f"n{n}_draw{seed}.npz")
+            folder = root / f"n{n}_draw{seed}"
+            prepare(folder, sub, args.processes)
+            faces = load(folder, sub)
+            table = cleaning_table(faces, None, 0)
+            table = pd.concat([table[table.cls == "all"], before(faces)], ignore_index=True)
             table = table.drop(columns=["blocks", "cls", "precision", "f1"])
             table.insert(0, "draw", seed)
             table.insert(0, "size", n)

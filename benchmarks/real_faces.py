@@ -13,6 +13,7 @@ wrong faces.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import subprocess
@@ -67,6 +68,14 @@ def _image_mode(images: np.ndarray, data: Path) -> str:
 
 
 def sha256(path: Path) -> str:
+    """The file's SHA-256, computed once per version of the file in a process (prepare and
+    every load check the same data)."""
+    stat = path.stat()
+    return _sha256(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
