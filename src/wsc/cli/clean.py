@@ -75,9 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="evidence mode: never prune more than 1 - this share of rows (0.95)")
     p.add_argument("--min-cluster-size", type=positive_int, default=3,
                    help="paper mode: prune clusters with fewer known labels (3)")
-    p.add_argument("--min-majority", type=share, default=0.5,
+    p.add_argument("--min-majority", type=share, default=2 / 3,
                    help="paper mode: prune clusters whose top label holds no more than this "
-                        "share (0.5: a clear majority; 0: plurality; ties always abstain)")
+                        "share (0.667: a two-thirds majority; 0: plurality; ties always "
+                        "abstain)")
     p.add_argument("--max-fit-rows", type=positive_int, default=50_000,
                    help="evidence mode: most training rows per fold of the noise-aware "
                         "classifier (50000; docs/scale.md)")

@@ -85,7 +85,7 @@ class WSC(BaseEstimator):
     def __init__(self, mode: str = "evidence", n_components: int = 10, lam: float = 1.0,
                  n_neighbors: int | str = "auto", cluster_neighbors: int = 50,
                  threshold: float | str = "auto", vote_neighbors: int = 10, n_folds: int = 5,
-                 min_cluster_size: int = 3, min_majority: float = 0.5,
+                 min_cluster_size: int = 3, min_majority: float = 2 / 3,
                  min_confidence: float = 0.7, min_coverage: float = 0.95, groups: str = "auto",
                  max_fit_rows: int | None = 50_000,
                  extra_sources: Sequence[EvidenceSource] = (), n_jobs: int | None = None,
