@@ -1,4 +1,6 @@
 """`wsc clean` round trips for every feature format, and one-line errors for bad files."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,6 +71,16 @@ def test_paper_mode_round_trip(tmp_path, data, capsys):
     code, out, captured = run(tmp_path, tmp_path / "f.npy", labels, capsys, "--mode", "paper")
     assert code == 0, captured.err
     assert len(pd.read_csv(out)) == N
+    # the summary gives the pruned rows by reason, and the reasons add up to the pruned rows
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    for column in summary["columns"]:
+        why = column["pruned_clusters"]
+        assert why["min_majority"] == round(2 / 3, 4)
+        assert sum(why[k] for k in ("oversize", "small", "tied", "no_majority")) == \
+            column["pruned"]
+        if why["no_majority"]:
+            assert f"{why['no_majority']} in clusters whose top label holds at most 67%" in \
+                captured.out
 
 
 def bad_case(tmp_path, data, capsys, labels_edit=None, features_edit=None, npy=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -155,19 +156,36 @@ def summary_dict(model, columns: list[str], values: np.ndarray,
             "cluster_threshold": None if not np.isfinite(threshold) else float(threshold),
             "n_clusters": int(model.n_clusters_[j]),
             "oversize_clusters": [list(c) for c in model.oversize_clusters_[j]],
+            "pruned_clusters": None if model.abstentions_[j] is None else {
+                **asdict(model.abstentions_[j]), "min_cluster_size": model.min_cluster_size,
+                "min_majority": round(float(model.min_majority), 4)},
         })
     return {"columns": out,
             "shared_clusters": bool(np.all(clusters == clusters[:, :1]))}
 
 
 def summary(stats: dict) -> list[str]:
-    """One line per column: changed (kept rows whose known label changed), pruned, coverage."""
-    return [f"{c['column']}: changed {c['changed']}, pruned {c['pruned']}, "
+    """One line per column: changed (kept rows whose known label changed), pruned (in paper
+    mode by reason), coverage."""
+    return [f"{c['column']}: changed {c['changed']}, pruned {c['pruned']}{_reasons(c)}, "
             f"coverage {c['coverage']:.3f}, known before {c['known_before'] / c['rows']:.3f}"
             + (f", reviewed {c['reviewed']}" if c["reviewed"] else "")
             + "".join(f", cluster {k} ({size} rows, over half the data) pruned, not relabelled "
                       "as a block" for k, size in c["oversize_clusters"])
             for c in stats["columns"]]
+
+
+def _reasons(column: dict) -> str:
+    """' (N in clusters whose top label holds at most 67%, ...)' for a paper-mode column."""
+    why = column["pruned_clusters"]
+    if why is None or not column["pruned"]:
+        return ""
+    parts = [(why["no_majority"], f"in clusters whose top label holds at most "
+                                  f"{why['min_majority']:.0%}"),
+             (why["small"], f"in clusters with under {why['min_cluster_size']} known labels"),
+             (why["tied"], "in clusters tied for the top label"),
+             (why["oversize"], "in clusters over half the data")]
+    return " (" + ", ".join(f"{n} {text}" for n, text in parts if n) + ")"
 
 
 def summary_path(out: str, given: str | None) -> Path:

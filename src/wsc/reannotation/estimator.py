@@ -24,7 +24,7 @@ from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, bui
                                       large)
 from wsc.reannotation.dask import on_cluster
 from wsc.reannotation.decision import decide
-from wsc.reannotation.paper import cluster_majority, prune_oversize
+from wsc.reannotation.paper import Abstentions, abstentions, cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
                                       NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
@@ -56,7 +56,8 @@ class WSC(BaseEstimator):
     confidence_, clusters_, kept_ (1-D when Y was), classes_ (per column), and per column:
     posterior_ ((n, K) or None in paper mode), transition_ ((K, K) noise estimate or None),
     source_weights_ (source name -> pooled weight), posterior_from_, cluster_threshold_,
-    n_clusters_, oversize_clusters_ (paper mode: (cluster, rows) pruned as over half the data).
+    n_clusters_, oversize_clusters_ (paper mode: (cluster, rows) pruned as over half the data),
+    abstentions_ (paper mode: the pruned rows by reason, `paper.Abstentions`; else None).
     n_graph_neighbors_, source_names_, timings_ (seconds per stage).
     """
 
@@ -269,6 +270,8 @@ class WSC(BaseEstimator):
                                                     self.min_cluster_size, self.min_majority)
         labels, kept, self.oversize_clusters_[j] = prune_oversize(part.labels, labels, kept,
                                                                   MAX_CLUSTER_SHARE)
+        self.abstentions_[j] = abstentions(part.labels, codes, n_classes, self.min_cluster_size,
+                                           self.min_majority, self.oversize_clusters_[j])
         self._set_column(j, labels, confidence, kept, part)
         self.posterior_from_[j] = "cluster majority"
 
@@ -285,6 +288,7 @@ class WSC(BaseEstimator):
         self.n_clusters_: list[int] = [0] * m
         self.cluster_curve_: list = [None] * m
         self.oversize_clusters_: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+        self.abstentions_: list[Abstentions | None] = [None] * m
 
     def _set_column(self, j: int, codes: np.ndarray, confidence: np.ndarray, kept: np.ndarray,
                     part: Clusters) -> None:

@@ -2,10 +2,34 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from wsc.reannotation.votes import label_counts
+
+
+@dataclass(frozen=True)
+class Abstentions:
+    """Rows of one column that paper mode pruned, by the first reason that applies: in a
+    cluster over the size limit, with fewer than min_size known labels, tied for the top
+    label, or whose top label holds no more than min_majority of the known labels."""
+
+    oversize: int
+    small: int
+    tied: int
+    no_majority: int
+
+
+def _votes(clusters: np.ndarray, codes: np.ndarray, n_classes: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per cluster: (known labels, top label, its share of them, whether the top is tied)."""
+    counts = label_counts(clusters, codes, n_classes)
+    total = counts.sum(axis=1)
+    top_count = counts.max(axis=1)
+    tied = (counts == top_count[:, None]).sum(axis=1) > 1
+    share = np.where(total > 0, top_count / np.maximum(total, 1), 0.0)
+    return total, counts.argmax(axis=1), share, tied
 
 
 def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
@@ -19,16 +43,21 @@ def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
     tied clusters abstain too.
     Returns (labels, confidence = the majority's share, kept).
     """
-    counts = label_counts(clusters, codes, n_classes)
-    total = counts.sum(axis=1)
-    top = counts.argmax(axis=1)
-    top_count = counts.max(axis=1)
-    tied = (counts == top_count[:, None]).sum(axis=1) > 1
-    share = np.where(total > 0, top_count / np.maximum(total, 1), 0.0)
+    total, top, share, tied = _votes(clusters, codes, n_classes)
     keep_cluster = (total >= min_size) & (share > min_majority) & ~tied
     kept = keep_cluster[clusters]
     labels = np.where(kept, top[clusters], -1)
     return labels, share[clusters], kept
+
+
+def abstentions(clusters: np.ndarray, codes: np.ndarray, n_classes: int, min_size: int,
+                min_majority: float, oversize: list[tuple[int, int]]) -> Abstentions:
+    """Why `cluster_majority` and `prune_oversize` pruned the rows they pruned (counts)."""
+    total, _, share, tied = _votes(clusters, codes, n_classes)
+    reason = np.select([np.isin(np.arange(total.size), [c for c, _ in oversize]),
+                        total < min_size, tied, share <= min_majority],
+                       [1, 2, 3, 4], 0)[clusters]
+    return Abstentions(*(int(np.sum(reason == r)) for r in (1, 2, 3, 4)))
 
 
 def prune_oversize(clusters: np.ndarray, labels: np.ndarray, kept: np.ndarray,
