@@ -3,7 +3,11 @@ made with knowledge no cleaner has (the truth's class shares, its noise matrix).
 
 For each train/test split of `bench_real.py`'s classifier experiment, training labels:
 raw; the WSC default (full coverage, every row's posterior argmax); the same posterior with
-its class shares set to the training split's *true* shares (`match_prior`); the Bayes
+its class shares set to the training split's *true* shares (`match_prior`); the cleaner's
+own P(true | x) (the noise-aware classifier's held-out one) weighed by the split's *true*
+noise matrix, argmax P(true | x) T[true, weak] (what knowing the annotator's noise alone
+would give); a logistic regression's cross-validated P(weak | x) inverted through the true
+noise matrix (`invert_noise`) and weighed by it (the pooled rule with the noise known); the Bayes
 labels argmax P(true | x) T[true, weak] with P(true | x) from a logistic regression
 cross-validated on the *true* labels and T the true noise matrix of the split (the best a
 class-conditional noise model can do with these features); and the true labels. The same
@@ -33,22 +37,46 @@ from real_faces import add_data_arguments, data_paths, load, prepare  # noqa: E4
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def default_fit(X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The WSC default's posterior and its noise-aware classifier's held-out P(true | x)
+    (the evidence handed to `decide`, seen on its way there)."""
+    import wsc.reannotation.estimator as estimator
+
+    seen: dict = {}
+    decide = estimator.decide
+
+    def spy(evidence, *args, **kwargs):
+        seen.update(evidence)
+        return decide(evidence, *args, **kwargs)
+
+    estimator.decide = spy
+    try:
+        model = wsc_fit(X, y, "evidence", seed)
+    finally:
+        estimator.decide = decide
+    return model.posterior_[0], seen["logistic"].true_proba
+
+
 def label_sets(X: np.ndarray, y: np.ndarray, t: np.ndarray, K: int, seed: int
                ) -> dict[str, np.ndarray]:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from wsc.reannotation.noise import match_prior
+    from wsc.reannotation.noise import clean_posterior, match_prior
 
-    posterior = wsc_fit(X, y, "evidence", seed).posterior_[0]
+    posterior, p_clean = default_fit(X, y, seed)
     shares = np.bincount(t, minlength=K) / t.size
     T = np.zeros((K, K))
     np.add.at(T, (t, y), 1.0)
     T /= np.maximum(T.sum(axis=1, keepdims=True), 1.0)
-    p_true = cross_val_predict(logistic(), X, t, method="predict_proba",
-                               cv=StratifiedKFold(5, shuffle=True, random_state=seed))
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    p_weak = cross_val_predict(logistic(), X, y, method="predict_proba", cv=cv)
+    p_true = cross_val_predict(logistic(), X, t, method="predict_proba", cv=cv)
     return {"raw": y,
             "wsc_default_full": posterior.argmax(1),
             "wsc_default_full, true class shares": match_prior(posterior, shares).argmax(1),
+            "cleaner's P(true | x), true noise matrix": (p_clean * T[:, y].T).argmax(1),
+            "weak-label P(weak | x) through the true noise matrix":
+                clean_posterior(p_weak, T, y).argmax(1),
             "Bayes: true-label P(true | x), true noise matrix": (p_true * T[:, y].T).argmax(1),
             "true": t}
 
