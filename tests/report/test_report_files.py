@@ -101,3 +101,19 @@ def test_parquet_cleaned_table(cleaning_run, tmp_path):
     assert [c["changed"] for c in a["columns"]] == [c["changed"] for c in b["columns"]]
     assert [c["pruned"] for c in a["columns"]] == [c["pruned"] for c in b["columns"]]
     assert a["rows"]["id"] == b["rows"]["id"]
+
+
+def test_paper_mode_report_says_why_rows_were_pruned(cleaning_run, tmp_path):
+    from wsc.reannotation.paper import describe_abstentions
+
+    cleaned = tmp_path / "paper.csv"
+    assert main(["clean", "--features", str(cleaning_run["npy"]), "--labels",
+                 str(cleaning_run["labels"]), "--out", str(cleaned), "--mode", "paper",
+                 "--cluster-neighbors", "15", "--neighbors", "10", "--quiet"]) == 0
+    build_report(cleaned, tmp_path / "r")
+    page = (tmp_path / "r" / "index.html").read_text()
+    summary = json.loads((tmp_path / "paper.summary.json").read_text())
+    pruned = [c for c in summary["columns"] if c["pruned"]]
+    assert pruned
+    for column in pruned:
+        assert f"pruned: {describe_abstentions(column['pruned_clusters'])}" in page

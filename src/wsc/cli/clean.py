@@ -177,15 +177,10 @@ def summary(stats: dict) -> list[str]:
 
 def _reasons(column: dict) -> str:
     """' (N in clusters whose top label holds at most 67%, ...)' for a paper-mode column."""
+    from wsc.reannotation.paper import describe_abstentions
+
     why = column["pruned_clusters"]
-    if why is None or not column["pruned"]:
-        return ""
-    parts = [(why["no_majority"], f"in clusters whose top label holds at most "
-                                  f"{why['min_majority']:.0%}"),
-             (why["small"], f"in clusters with under {why['min_cluster_size']} known labels"),
-             (why["tied"], "in clusters tied for the top label"),
-             (why["oversize"], "in clusters over half the data")]
-    return " (" + ", ".join(f"{n} {text}" for n, text in parts if n) + ")"
+    return "" if why is None or not column["pruned"] else f" ({describe_abstentions(why)})"
 
 
 def summary_path(out: str, given: str | None) -> Path:

@@ -21,6 +21,17 @@ class Abstentions:
     no_majority: int
 
 
+def describe_abstentions(why: dict) -> str:
+    """'2529 in clusters whose top label holds at most 67%, ...': a summary's
+    `pruned_clusters` (an `Abstentions` as a dict, with min_cluster_size and min_majority)."""
+    parts = [(why["no_majority"], f"in clusters whose top label holds at most "
+                                  f"{why['min_majority']:.0%}"),
+             (why["small"], f"in clusters with under {why['min_cluster_size']} known labels"),
+             (why["tied"], "in clusters tied for the top label"),
+             (why["oversize"], "in clusters over half the data")]
+    return ", ".join(f"{n} {text}" for n, text in parts if n)
+
+
 def _votes(clusters: np.ndarray, codes: np.ndarray, n_classes: int
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per cluster: (known labels, top label, its share of them, whether the top is tied)."""

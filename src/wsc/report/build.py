@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from wsc.errors import InputError
+from wsc.reannotation.paper import describe_abstentions
 from wsc.report import svg
 from wsc.report.inputs import CleanedRun, load_cleaned, load_features
 from wsc.report.media import is_store, read_failures, read_thumbs
@@ -73,8 +74,11 @@ def _overview(stats: list[dict]) -> str:
         extra = f" · posterior from {escape(str(s['posterior_from']))}" \
             if s.get("posterior_from") else ""
         reviewed = f" · {s['reviewed']} reviewed" if s.get("reviewed") else ""
+        why = s.get("pruned_clusters")
+        pruned = f'<p class="note">pruned: {escape(describe_abstentions(why))}</p>' \
+            if why and s["pruned"] else ""
         parts.append(f'<section class="column-card" data-column="{escape(name)}">'
-                     f"<h3>{escape(name)}{extra}{reviewed}</h3>"
+                     f"<h3>{escape(name)}{extra}{reviewed}</h3>{pruned}"
                      f'<div class="charts">{"".join(charts)}</div></section>')
     return "".join(parts)
 

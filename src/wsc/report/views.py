@@ -53,6 +53,7 @@ def column_stats(run: CleanedRun, j: int) -> dict:
                      noise_classes=[str(c) for c in summary.get("classes", [])],
                      evidence_weights=summary.get("evidence_weights"),
                      posterior_from=summary.get("posterior_from"),
+                     pruned_clusters=summary.get("pruned_clusters"),
                      reviewed=summary.get("reviewed", 0))
     return stats
 
