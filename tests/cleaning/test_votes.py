@@ -143,13 +143,15 @@ def test_paper_rule_prunes_a_cluster_holding_most_rows():
 
 
 def test_abstentions_count_each_pruned_row_once():
-    from wsc.reannotation.paper import abstentions
+    from wsc.reannotation.paper import Abstentions, abstention_reasons
 
     # cluster 0: 80 rows (over the size limit); 1: two labels; 2: 2-2 tie; 3: 3 of 5 (60%);
     # 4: 4 of 5 (80%, kept at min_majority 2/3)
     clusters = np.repeat([0, 1, 2, 3, 4], [80, 2, 4, 5, 5])
     codes = np.r_[np.zeros(80, int), [0, 1], [0, 0, 1, 1], [1, 1, 1, 0, 0], [0, 0, 0, 0, 1]]
     labels, _, kept = cluster_majority(clusters, codes, 2, 3, 2 / 3)
-    why = abstentions(clusters, codes, 2, 3, 2 / 3, [(0, 80)])
+    reasons = abstention_reasons(clusters, codes, 2, 3, 2 / 3, [(0, 80)])
+    np.testing.assert_array_equal(reasons[80:], [2] * 2 + [3] * 4 + [4] * 5 + [0] * 5)
+    why = Abstentions.count(reasons)
     assert (why.oversize, why.small, why.tied, why.no_majority) == (80, 2, 4, 5)
     assert not kept[82:91].any() and kept[91:].all() and (labels[91:] == 0).all()

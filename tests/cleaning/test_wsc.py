@@ -143,3 +143,24 @@ def test_paper_mode_never_relabels_most_rows_as_one_block():
     assert model.oversize_clusters_[0] == []
     kept = model.kept_
     assert (model.label_codes_[kept] == y[kept]).mean() >= (noisy == y).mean()
+
+
+def test_paper_mode_abstentions_add_up_to_the_pruned_rows_with_reviewed_labels():
+    import numpy as np
+
+    from wsc.reannotation import WSC
+
+    rng = np.random.default_rng(1)
+    X = rng.random((400, 2)).astype(np.float32)
+    y = (X[:, 0] > 0.5).astype(int)
+    noisy = np.where(rng.random(400) < 0.3, 1 - y, y)
+    plain = WSC(mode="paper", random_state=0).fit(X, noisy)
+    pruned = np.flatnonzero(~plain.kept_)
+    assert pruned.size
+    trusted = np.full(400, None, dtype=object)
+    trusted[pruned[:10]] = y[pruned[:10]]                  # ten pruned rows get reviewed
+    model = WSC(mode="paper", random_state=0).fit(X, noisy, trusted=trusted)
+    why = model.abstentions_[0]
+    assert why.oversize + why.small + why.tied + why.no_majority == (~model.kept_).sum()
+    assert model.kept_[pruned[:10]].all()
+    assert WSC(random_state=0).fit(X, noisy).abstentions_ == [None]

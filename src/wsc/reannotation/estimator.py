@@ -24,7 +24,8 @@ from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, bui
                                       large)
 from wsc.reannotation.dask import on_cluster
 from wsc.reannotation.decision import decide
-from wsc.reannotation.paper import Abstentions, abstentions, cluster_majority, prune_oversize
+from wsc.reannotation.paper import (Abstentions, abstention_reasons, cluster_majority,
+                                    prune_oversize)
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
                                       NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
@@ -270,8 +271,9 @@ class WSC(BaseEstimator):
                                                     self.min_cluster_size, self.min_majority)
         labels, kept, self.oversize_clusters_[j] = prune_oversize(part.labels, labels, kept,
                                                                   MAX_CLUSTER_SHARE)
-        self.abstentions_[j] = abstentions(part.labels, codes, n_classes, self.min_cluster_size,
-                                           self.min_majority, self.oversize_clusters_[j])
+        self._reasons[j] = abstention_reasons(part.labels, codes, n_classes,
+                                              self.min_cluster_size, self.min_majority,
+                                              self.oversize_clusters_[j])
         self._set_column(j, labels, confidence, kept, part)
         self.posterior_from_[j] = "cluster majority"
 
@@ -288,7 +290,7 @@ class WSC(BaseEstimator):
         self.n_clusters_: list[int] = [0] * m
         self.cluster_curve_: list = [None] * m
         self.oversize_clusters_: list[list[tuple[int, int]]] = [[] for _ in range(m)]
-        self.abstentions_: list[Abstentions | None] = [None] * m
+        self._reasons: list[np.ndarray | None] = [None] * m     # paper mode, per row
 
     def _set_column(self, j: int, codes: np.ndarray, confidence: np.ndarray, kept: np.ndarray,
                     part: Clusters) -> None:
@@ -324,6 +326,8 @@ class WSC(BaseEstimator):
                 self._codes[j] = np.where(rows, fixed[:, j], self._codes[j])
                 self._confidence[j] = np.where(rows, 1.0, self._confidence[j])
                 self._kept[j] = self._kept[j] | rows
+                if self._reasons[j] is not None:       # a reviewed row is kept
+                    self._reasons[j] = np.where(rows, 0, self._reasons[j])
 
     def _store(self, one_column: bool) -> None:
         """Stacked fitted arrays from the per-column results, 1-D when Y was 1-D."""
@@ -341,7 +345,9 @@ class WSC(BaseEstimator):
         self.confidence_ = np.stack(self._confidence, axis=1)
         self.clusters_ = np.stack(self._cluster_labels, axis=1)
         self.kept_ = np.stack(self._kept, axis=1)
-        del self._codes, self._confidence, self._kept, self._cluster_labels
+        self.abstentions_: list[Abstentions | None] = [
+            None if r is None else Abstentions.count(r) for r in self._reasons]
+        del self._codes, self._confidence, self._kept, self._cluster_labels, self._reasons
         if one_column:
             for name in ("labels_", "label_codes_", "confidence_", "clusters_", "kept_"):
                 setattr(self, name, getattr(self, name)[:, 0])

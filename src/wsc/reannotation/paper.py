@@ -20,6 +20,11 @@ class Abstentions:
     tied: int
     no_majority: int
 
+    @classmethod
+    def count(cls, reasons: np.ndarray) -> "Abstentions":
+        """From per-row reason codes (`abstention_reasons`; 0 = kept)."""
+        return cls(*(int(np.sum(reasons == r)) for r in (1, 2, 3, 4)))
+
 
 def describe_abstentions(why: dict) -> str:
     """'2529 in clusters whose top label holds at most 67%, ...': a summary's
@@ -61,14 +66,14 @@ def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
     return labels, share[clusters], kept
 
 
-def abstentions(clusters: np.ndarray, codes: np.ndarray, n_classes: int, min_size: int,
-                min_majority: float, oversize: list[tuple[int, int]]) -> Abstentions:
-    """Why `cluster_majority` and `prune_oversize` pruned the rows they pruned (counts)."""
+def abstention_reasons(clusters: np.ndarray, codes: np.ndarray, n_classes: int, min_size: int,
+                       min_majority: float, oversize: list[tuple[int, int]]) -> np.ndarray:
+    """Why `cluster_majority` and `prune_oversize` pruned each row (n,) int8: 0 kept, 1 in a
+    cluster over the size limit, 2 too few known labels, 3 tied, 4 no min_majority."""
     total, _, share, tied = _votes(clusters, codes, n_classes)
     reason = np.select([np.isin(np.arange(total.size), [c for c, _ in oversize]),
-                        total < min_size, tied, share <= min_majority],
-                       [1, 2, 3, 4], 0)[clusters]
-    return Abstentions(*(int(np.sum(reason == r)) for r in (1, 2, 3, 4)))
+                        total < min_size, tied, share <= min_majority], [1, 2, 3, 4], 0)
+    return reason.astype(np.int8)[clusters]
 
 
 def prune_oversize(clusters: np.ndarray, labels: np.ndarray, kept: np.ndarray,
