@@ -46,16 +46,13 @@ DATASETS = ["digits_sym20", "digits_sym40", "digits_pair30", "au_synth", "real",
 def load(name: str, seed: int, n_au: int, real: tuple[Path, Path] | None):
     """(X, Y_true, Y_noisy, columns) for one data set and seed (real: (work, data))."""
     if name.startswith("real"):
-        from real_faces import load as load_real, prepare
+        from real_faces import load as load_real
 
         work, data = real
         if name != "real":          # a draw as bench_real_sizes.py makes it (once)
-            from bench_real_sizes import draw
+            from bench_real_sizes import drawn_store, sizes_root
 
-            n, root = int(name.split("_n")[1]), work.with_name(f"{work.name}_sizes")
-            data = draw(data, n, seed, root / f"n{n}_draw{seed}.npz")
-            work = root / f"n{n}_draw{seed}"
-            prepare(work, data)
+            work, data = drawn_store(sizes_root(work), data, int(name.split("_n")[1]), seed)
         f = load_real(work, data)
         return f.X, f.truth[:, None], f.noisy[:, None], ["emotion"]
     from bench_cleaning import load as load_bench
@@ -66,7 +63,7 @@ def load(name: str, seed: int, n_au: int, real: tuple[Path, Path] | None):
 def main() -> None:
     from wsc.reannotation.clusters import rank_order_clusters
     from wsc.reannotation.context import auto_graph_neighbors, build_context, large
-    from wsc.reannotation.paper import cluster_majority, prune_oversize
+    from wsc.reannotation.paper import KEPT, cluster_majority, prune_oversize
 
     from real_faces import add_data_arguments, data_paths
 
@@ -108,9 +105,10 @@ def main() -> None:
                     part = rank_order_clusters(E, 50, "auto", fit_seed,
                                                context.neighbors if big else None,
                                                max_share=share)
-                    codes, _, kept = cluster_majority(part.labels, y, n_classes, 3, majority)
-                    codes, kept, _ = prune_oversize(part.labels, codes, kept, share)
-                    kept = kept & (codes >= 0)
+                    codes, _, reasons = cluster_majority(part.labels, y, n_classes, 3,
+                                                         majority)
+                    codes, reasons, _ = prune_oversize(part.labels, codes, reasons, share)
+                    kept = reasons == KEPT
                     rows.append(dict(
                         dataset=name, seed=seed, variant=variant, column=col,
                         agreement=float((codes[kept] == t[kept]).mean()) if kept.any()

@@ -94,7 +94,7 @@ def clusters(E: np.ndarray, codes: np.ndarray, n_classes: int, purity: bool, k: 
 def main() -> None:
     from bench_cleaning import load
     from wsc.reannotation.context import auto_graph_neighbors, build_context
-    from wsc.reannotation.paper import cluster_majority
+    from wsc.reannotation.paper import KEPT, cluster_majority
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 0, 1, 2, 3, 4])
@@ -111,7 +111,8 @@ def main() -> None:
             E = context.embed(y, 1.0, 10)
             for purity in (False, True):
                 lab = clusters(E, y, 10, purity)
-                codes, _, kept = cluster_majority(lab, y, 10, 3, 0.0)
+                codes, _, reasons = cluster_majority(lab, y, 10, 3, 0.0)
+                kept = reasons == KEPT
                 rows.append(dict(dataset=name, seed=seed,
                                  merge="purity-aware" if purity else "components",
                                  agreement=float((codes[kept] == t[kept]).mean()),

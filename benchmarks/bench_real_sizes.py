@@ -45,6 +45,21 @@ def draw(data: Path, n: int, seed: int, out: Path) -> Path:
     return out
 
 
+def drawn_store(root: Path, data: Path, n: int, seed: int, processes: int = 2
+                ) -> tuple[Path, Path]:
+    """(work folder, .npz) of draw seed of n faces under root: drawn and through
+    `wsc features` once, reused after."""
+    sub = draw(data, n, seed, root / f"n{n}_draw{seed}.npz")
+    folder = root / f"n{n}_draw{seed}"
+    prepare(folder, sub, processes)
+    return folder, sub
+
+
+def sizes_root(work: Path) -> Path:
+    """Where the draws of a data set's work folder live by default: beside it, <name>_sizes."""
+    return work.with_name(f"{work.name}_sizes")
+
+
 def clipped_inverse(p_weak: np.ndarray, T: np.ndarray) -> np.ndarray:
     """The noise inversion before `invert_noise`: P(weak | x) T^-1 clipped at zero (the
     posterior then floors it at 1e-6 and renormalises, as before)."""
@@ -75,13 +90,11 @@ def main() -> None:
     parser.add_argument("--csv", default="real_sizes.csv")
     args = parser.parse_args()
     work, data = data_paths(args)
-    root = work if args.work is not None else work.with_name(f"{work.name}_sizes")
+    root = work if args.work is not None else sizes_root(work)
     rows = []
     for n in args.sizes:
         for seed in args.draws:
-            sub = draw(data, n, seed, root / f"n{n}_draw{seed}.npz")
-            folder = root / f"n{n}_draw{seed}"
-            prepare(folder, sub, args.processes)
+            folder, sub = drawn_store(root, data, n, seed, args.processes)
             faces = load(folder, sub)
             table = cleaning_table(faces, None, 0)
             table = pd.concat([table[table.cls == "all"], before(faces)], ignore_index=True)

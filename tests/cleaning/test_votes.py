@@ -2,7 +2,7 @@
 import numpy as np
 
 from wsc.reannotation.noise import clean_posterior, estimate_transition
-from wsc.reannotation.paper import cluster_majority
+from wsc.reannotation.paper import KEPT, NO_MAJORITY, OVERSIZE, SMALL, TIED, cluster_majority
 from wsc.reannotation.votes import encode_labels, neighbour_proba
 
 
@@ -18,7 +18,8 @@ def test_encode_labels_unknowns():
 def test_majority_ties_and_pruning():
     clusters = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 3])
     codes = np.array([1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, -1])
-    labels, confidence, kept = cluster_majority(clusters, codes, 2, min_size=3)
+    labels, confidence, reasons = cluster_majority(clusters, codes, 2, min_size=3)
+    kept = reasons == KEPT
     # cluster 0: clear majority 1 (3 of 4); every member relabelled, the dissenter too
     np.testing.assert_array_equal(labels[:4], [1, 1, 1, 1])
     assert confidence[0] == 0.75
@@ -26,25 +27,26 @@ def test_majority_ties_and_pruning():
     assert not kept[4:10].any() and (labels[4:10] == -1).all()
     # cluster 3: two known labels < min_size 3 -> pruned, the unknown member too
     assert not kept[10:].any()
-    labels, _, kept = cluster_majority(clusters, codes, 2, min_size=2)
+    labels, _, _ = cluster_majority(clusters, codes, 2, min_size=2)
     np.testing.assert_array_equal(labels[10:], [0, 0, 0])     # unknown member gets the label
 
 
 def test_min_majority():
     clusters = np.zeros(10, dtype=int)
     codes = np.array([1] * 6 + [0] * 4)
-    assert cluster_majority(clusters, codes, 2, min_majority=0.5)[2].all()
-    assert not cluster_majority(clusters, codes, 2, min_majority=0.7)[2].any()
+    assert (cluster_majority(clusters, codes, 2, min_majority=0.5)[2] == KEPT).all()
+    assert (cluster_majority(clusters, codes, 2, min_majority=0.7)[2] == NO_MAJORITY).all()
 
 
 def test_plurality_default_for_many_classes():
     clusters = np.repeat([0, 1], 9)
     codes = np.array([2, 2, 2, 2, 0, 0, 0, 1, 1,      # plurality 2 with 4 of 9 (< 0.5)
                       0, 0, 0, 1, 1, 1, 2, 2, 2])     # three-way tie
-    labels, confidence, kept = cluster_majority(clusters, codes, 3)
+    labels, confidence, reasons = cluster_majority(clusters, codes, 3)
+    kept = reasons == KEPT
     assert kept[:9].all() and (labels[:9] == 2).all() and np.isclose(confidence[0], 4 / 9)
     assert not kept[9:].any()
-    assert not cluster_majority(clusters, codes, 3, min_majority=0.5)[2].any()
+    assert (cluster_majority(clusters, codes, 3, min_majority=0.5)[2] != KEPT).all()
 
 
 def test_neighbour_proba_excludes_unknown_and_smooths():
@@ -132,10 +134,11 @@ def test_paper_rule_prunes_a_cluster_holding_most_rows():
 
     clusters = np.r_[np.zeros(80, int), np.ones(10, int), np.full(10, 2)]
     codes = np.r_[np.zeros(60, int), np.ones(20, int), np.ones(10, int), np.zeros(10, int)]
-    labels, _, kept = cluster_majority(clusters, codes, 2, 3, 0.5)
+    labels, _, reasons = cluster_majority(clusters, codes, 2, 3, 0.5)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        labels, kept, oversize = prune_oversize(clusters, labels, kept, 0.5)
+        labels, reasons, oversize = prune_oversize(clusters, labels, reasons, 0.5)
+    kept = reasons == KEPT
     assert any("over 50%" in str(w.message) for w in caught)
     assert not kept[:80].any() and (labels[:80] == -1).all()
     assert kept[80:].all() and (labels[80:90] == 1).all()
@@ -143,15 +146,23 @@ def test_paper_rule_prunes_a_cluster_holding_most_rows():
 
 
 def test_abstentions_count_each_pruned_row_once():
-    from wsc.reannotation.paper import Abstentions, abstention_reasons
+    import warnings
+
+    from wsc.reannotation.paper import Abstentions, prune_oversize
 
     # cluster 0: 80 rows (over the size limit); 1: two labels; 2: 2-2 tie; 3: 3 of 5 (60%);
     # 4: 4 of 5 (80%, kept at min_majority 2/3)
     clusters = np.repeat([0, 1, 2, 3, 4], [80, 2, 4, 5, 5])
     codes = np.r_[np.zeros(80, int), [0, 1], [0, 0, 1, 1], [1, 1, 1, 0, 0], [0, 0, 0, 0, 1]]
-    labels, _, kept = cluster_majority(clusters, codes, 2, 3, 2 / 3)
-    reasons = abstention_reasons(clusters, codes, 2, 3, 2 / 3, [(0, 80)])
-    np.testing.assert_array_equal(reasons[80:], [2] * 2 + [3] * 4 + [4] * 5 + [0] * 5)
+    labels, _, reasons = cluster_majority(clusters, codes, 2, 3, 2 / 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labels, reasons, _ = prune_oversize(clusters, labels, reasons, 0.5)
+    kept = reasons == KEPT
+    assert (reasons[:80] == OVERSIZE).all()
+    np.testing.assert_array_equal(reasons[80:], [SMALL] * 2 + [TIED] * 4 + [NO_MAJORITY] * 5
+                                  + [KEPT] * 5)
     why = Abstentions.count(reasons)
     assert (why.oversize, why.small, why.tied, why.no_majority) == (80, 2, 4, 5)
-    assert not kept[82:91].any() and kept[91:].all() and (labels[91:] == 0).all()
+    assert not kept[:91].any() and (labels[:91] == -1).all()
+    assert kept[91:].all() and (labels[91:] == 0).all()

@@ -127,16 +127,18 @@ def test_user_probabilities_as_one_more_source(noisy_blobs):
         WSC(extra_sources=[PrecomputedProba([oracle[:10]])], **FAST).fit(X, noisy)
 
 
-def test_paper_mode_never_relabels_most_rows_as_one_block():
-    import numpy as np
-
-    from wsc.reannotation import WSC
-
-    # no gaps anywhere: at k = 50 the rank-order links at D = 0 join every row
-    rng = np.random.default_rng(0)
-    X = rng.random((600, 2)).astype(np.float32)
+def uniform_halves(n: int, flip: float, seed: int):
+    """Points uniform in the unit square, labelled by which half they are in, a share flip
+    of the labels flipped: data without gaps, where rank-order links chain everything."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 2)).astype(np.float32)
     y = (X[:, 0] > 0.5).astype(int)
-    noisy = np.where(rng.random(600) < 0.2, 1 - y, y)
+    return X, y, np.where(rng.random(n) < flip, 1 - y, y)
+
+
+def test_paper_mode_never_relabels_most_rows_as_one_block():
+    # no gaps anywhere: at k = 50 the rank-order links at D = 0 join every row
+    X, y, noisy = uniform_halves(600, 0.2, 0)
     model = WSC(mode="paper", random_state=0).fit(X, noisy)
     sizes = np.bincount(model.clusters_)
     assert sizes.max() <= 0.5 * len(y)
@@ -146,14 +148,7 @@ def test_paper_mode_never_relabels_most_rows_as_one_block():
 
 
 def test_paper_mode_abstentions_add_up_to_the_pruned_rows_with_reviewed_labels():
-    import numpy as np
-
-    from wsc.reannotation import WSC
-
-    rng = np.random.default_rng(1)
-    X = rng.random((400, 2)).astype(np.float32)
-    y = (X[:, 0] > 0.5).astype(int)
-    noisy = np.where(rng.random(400) < 0.3, 1 - y, y)
+    X, y, noisy = uniform_halves(400, 0.3, 1)
     plain = WSC(mode="paper", random_state=0).fit(X, noisy)
     pruned = np.flatnonzero(~plain.kept_)
     assert pruned.size

@@ -24,8 +24,7 @@ from wsc.reannotation.context import (CleaningContext, auto_graph_neighbors, bui
                                       large)
 from wsc.reannotation.dask import on_cluster
 from wsc.reannotation.decision import decide
-from wsc.reannotation.paper import (Abstentions, abstention_reasons, cluster_majority,
-                                    prune_oversize)
+from wsc.reannotation.paper import KEPT, Abstentions, cluster_majority, prune_oversize
 from wsc.reannotation.sources import (EmbeddingVote, EvidenceSource, NeighbourVote,
                                       NoiseAwareClassifier, combination_groups)
 from wsc.reannotation.votes import encode_labels
@@ -58,7 +57,8 @@ class WSC(BaseEstimator):
     posterior_ ((n, K) or None in paper mode), transition_ ((K, K) noise estimate or None),
     source_weights_ (source name -> pooled weight), posterior_from_, cluster_threshold_,
     n_clusters_, oversize_clusters_ (paper mode: (cluster, rows) pruned as over half the data),
-    abstentions_ (paper mode: the pruned rows by reason, `paper.Abstentions`; else None).
+    abstentions_ (columns given their cluster majority, as in paper mode: the pruned rows by
+    reason, `paper.Abstentions`; else None).
     n_graph_neighbors_, source_names_, timings_ (seconds per stage).
     """
 
@@ -267,13 +267,11 @@ class WSC(BaseEstimator):
             self._paper_column(j, codes[:, j], len(self.classes_[j]), part)
 
     def _paper_column(self, j: int, codes: np.ndarray, n_classes: int, part: Clusters) -> None:
-        labels, confidence, kept = cluster_majority(part.labels, codes, n_classes,
-                                                    self.min_cluster_size, self.min_majority)
-        labels, kept, self.oversize_clusters_[j] = prune_oversize(part.labels, labels, kept,
-                                                                  MAX_CLUSTER_SHARE)
-        self._reasons[j] = abstention_reasons(part.labels, codes, n_classes,
-                                              self.min_cluster_size, self.min_majority,
-                                              self.oversize_clusters_[j])
+        labels, confidence, reasons = cluster_majority(part.labels, codes, n_classes,
+                                                       self.min_cluster_size, self.min_majority)
+        labels, self._reasons[j], self.oversize_clusters_[j] = prune_oversize(
+            part.labels, labels, reasons, MAX_CLUSTER_SHARE)
+        kept = self._reasons[j] == KEPT
         self._set_column(j, labels, confidence, kept, part)
         self.posterior_from_[j] = "cluster majority"
 
@@ -327,7 +325,7 @@ class WSC(BaseEstimator):
                 self._confidence[j] = np.where(rows, 1.0, self._confidence[j])
                 self._kept[j] = self._kept[j] | rows
                 if self._reasons[j] is not None:       # a reviewed row is kept
-                    self._reasons[j] = np.where(rows, 0, self._reasons[j])
+                    self._reasons[j] = np.where(rows, KEPT, self._reasons[j])
 
     def _store(self, one_column: bool) -> None:
         """Stacked fitted arrays from the per-column results, 1-D when Y was 1-D."""

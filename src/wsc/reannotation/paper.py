@@ -9,6 +9,10 @@ import numpy as np
 from wsc.reannotation.votes import label_counts
 
 
+# Why a row is pruned (KEPT: it is not), in the order the rules are checked.
+KEPT, OVERSIZE, SMALL, TIED, NO_MAJORITY = range(5)
+
+
 @dataclass(frozen=True)
 class Abstentions:
     """Rows of one column that paper mode pruned, by the first reason that applies: in a
@@ -22,8 +26,8 @@ class Abstentions:
 
     @classmethod
     def count(cls, reasons: np.ndarray) -> "Abstentions":
-        """From per-row reason codes (`abstention_reasons`; 0 = kept)."""
-        return cls(*(int(np.sum(reasons == r)) for r in (1, 2, 3, 4)))
+        """From per-row reasons (`cluster_majority`, `prune_oversize`)."""
+        return cls(*(int(np.sum(reasons == r)) for r in (OVERSIZE, SMALL, TIED, NO_MAJORITY)))
 
 
 def describe_abstentions(why: dict) -> str:
@@ -37,17 +41,6 @@ def describe_abstentions(why: dict) -> str:
     return ", ".join(f"{n} {text}" for n, text in parts if n)
 
 
-def _votes(clusters: np.ndarray, codes: np.ndarray, n_classes: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cluster: (known labels, top label, its share of them, whether the top is tied)."""
-    counts = label_counts(clusters, codes, n_classes)
-    total = counts.sum(axis=1)
-    top_count = counts.max(axis=1)
-    tied = (counts == top_count[:, None]).sum(axis=1) > 1
-    share = np.where(total > 0, top_count / np.maximum(total, 1), 0.0)
-    return total, counts.argmax(axis=1), share, tied
-
-
 def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
                      min_size: int = 3, min_majority: float = 0.0
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,35 +50,31 @@ def cluster_majority(clusters: np.ndarray, codes: np.ndarray, n_classes: int,
     members with a known label, or its top label holds no more than min_majority of them
     (0: the plurality label wins); a tie for the top label is never a clear majority, so
     tied clusters abstain too.
-    Returns (labels, confidence = the majority's share, kept).
+    Returns (labels, confidence = the majority's share, reasons: KEPT for a kept row, else
+    why it was pruned: SMALL, TIED or NO_MAJORITY), per row.
     """
-    total, top, share, tied = _votes(clusters, codes, n_classes)
-    keep_cluster = (total >= min_size) & (share > min_majority) & ~tied
-    kept = keep_cluster[clusters]
-    labels = np.where(kept, top[clusters], -1)
-    return labels, share[clusters], kept
+    counts = label_counts(clusters, codes, n_classes)
+    total = counts.sum(axis=1)
+    top_count = counts.max(axis=1)
+    tied = (counts == top_count[:, None]).sum(axis=1) > 1
+    share = np.where(total > 0, top_count / np.maximum(total, 1), 0.0)
+    reason = np.select([total < min_size, tied, share <= min_majority],
+                       [SMALL, TIED, NO_MAJORITY], KEPT).astype(np.int8)[clusters]
+    labels = np.where(reason == KEPT, counts.argmax(axis=1)[clusters], -1)
+    return labels, share[clusters], reason
 
 
-def abstention_reasons(clusters: np.ndarray, codes: np.ndarray, n_classes: int, min_size: int,
-                       min_majority: float, oversize: list[tuple[int, int]]) -> np.ndarray:
-    """Why `cluster_majority` and `prune_oversize` pruned each row (n,) int8: 0 kept, 1 in a
-    cluster over the size limit, 2 too few known labels, 3 tied, 4 no min_majority."""
-    total, _, share, tied = _votes(clusters, codes, n_classes)
-    reason = np.select([np.isin(np.arange(total.size), [c for c, _ in oversize]),
-                        total < min_size, tied, share <= min_majority], [1, 2, 3, 4], 0)
-    return reason.astype(np.int8)[clusters]
-
-
-def prune_oversize(clusters: np.ndarray, labels: np.ndarray, kept: np.ndarray,
+def prune_oversize(clusters: np.ndarray, labels: np.ndarray, reasons: np.ndarray,
                    max_share: float) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
     """A cluster holding more than max_share of the rows is never relabelled as a block: its
-    rows are pruned, with a warning. Returns (labels, kept, [(cluster, rows), ...])."""
+    rows are pruned (reason OVERSIZE, whatever `cluster_majority` said), with a warning.
+    Returns (labels, reasons, [(cluster, rows), ...])."""
     sizes = np.bincount(clusters)
     oversize = np.flatnonzero(sizes > max_share * clusters.size)
     if oversize.size:
         block = np.isin(clusters, oversize)
-        labels, kept = np.where(block, -1, labels), kept & ~block
+        labels, reasons = np.where(block, -1, labels), np.where(block, OVERSIZE, reasons)
         warnings.warn(f"paper mode: {int(block.sum())} of {clusters.size} rows are in "
                       f"clusters holding over {max_share:.0%} of the data; pruned, not "
                       "relabelled as a block", RuntimeWarning, stacklevel=3)
-    return labels, kept, [(int(c), int(sizes[c])) for c in oversize]
+    return labels, reasons, [(int(c), int(sizes[c])) for c in oversize]
